@@ -1,0 +1,92 @@
+import type { GatewayError } from "../errors/gateway-error.js";
+import type { ChatEvent, ChatRequest, ChatResponse } from "./chat.js";
+import type { Deployment } from "./deployment.js";
+
+/**
+ * A provider is pure translation: build the upstream request, parse a response, turn upstream stream messages
+ * into ChatEvents, parse an error. Only `providers/shared/execute.ts` does upstream I/O.
+ */
+
+/** What a provider can do; the contract suite runs the scenarios a provider declares and skips the rest by name. */
+export type Capability =
+  | "streaming"
+  | "tools"
+  | "parallel_tools"
+  | "vision"
+  | "json_schema"
+  | "json_object"
+  | "reasoning"
+  | "logprobs"
+  | "n";
+
+export interface UpstreamRequest {
+  url: string;
+  method: "POST" | "GET";
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+/** Everything a translator needs besides the request. */
+export interface ProviderCallContext {
+  deployment: Deployment;
+  stream: boolean;
+  /** Request id, for providers that take one (and for error messages). */
+  requestId: string;
+}
+
+/** How the upstream frames a streaming body. */
+export type StreamFraming = "sse" | "ndjson" | "aws-event-stream";
+
+/**
+ * One framed upstream stream message: an SSE event (`event` name and joined `data`), an NDJSON line, or an AWS
+ * event-stream message (headers and JSON payload text).
+ */
+export interface UpstreamMessage {
+  event?: string;
+  data: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Decodes one upstream stream, message by message. Stateful (tool-call indexes, open blocks), so one per stream.
+ * Each call returns the events of that message as one batch (possibly empty), which the edges keep together so
+ * that one upstream chunk becomes one downstream chunk. It throws a GatewayError for an in-stream error.
+ */
+export interface StreamDecoder {
+  decode(message: UpstreamMessage): ChatEvent[];
+  /** The upstream body ended: flush and close what is open (finish events, usage). */
+  end(): ChatEvent[];
+  /** True once the upstream said the stream is complete (e.g. `[DONE]`, `message_stop`). */
+  readonly done?: boolean;
+}
+
+export interface HttpProviderAdapter {
+  readonly kind: "http";
+  readonly id: string;
+  readonly capabilities: readonly Capability[];
+  readonly framing: StreamFraming;
+  /** May be async for credentials that need a fetch or signing (Vertex OAuth, SigV4). */
+  buildRequest(
+    request: ChatRequest,
+    context: ProviderCallContext,
+  ): UpstreamRequest | Promise<UpstreamRequest>;
+  parseResponse(body: unknown, context: ProviderCallContext): ChatResponse;
+  createStreamDecoder(request: ChatRequest, context: ProviderCallContext): StreamDecoder;
+  /** Maps a non-2xx upstream answer to our error kinds (by the provider's error type, not by status alone). */
+  parseError(
+    status: number,
+    bodyText: string,
+    headers: Record<string, string | string[] | undefined>,
+  ): GatewayError;
+}
+
+/** A provider answered inside the process (the mock provider). */
+export interface LocalProviderAdapter {
+  readonly kind: "local";
+  readonly id: string;
+  readonly capabilities: readonly Capability[];
+  complete(request: ChatRequest, context: ProviderCallContext, signal: AbortSignal): Promise<ChatResponse>;
+  stream(request: ChatRequest, context: ProviderCallContext, signal: AbortSignal): AsyncIterable<ChatEvent[]>;
+}
+
+export type ProviderAdapter = HttpProviderAdapter | LocalProviderAdapter;
