@@ -1,0 +1,112 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+
+/**
+ * The migrations, in code so that the build carries them and both databases run the same steps. Append only:
+ * never edit a migration that has shipped; add a new one.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  "0001_keys_and_teams": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("sb_teams")
+        .addColumn("team_id", "text", (column) => column.primaryKey())
+        .addColumn("display_name", "text", (column) => column.notNull().defaultTo(""))
+        .addColumn("models", "text", (column) => column.notNull().defaultTo("[]"))
+        .addColumn("max_budget", "double precision")
+        .addColumn("budget_duration", "text")
+        .addColumn("soft_budget", "double precision")
+        .addColumn("rpm_limit", "bigint")
+        .addColumn("tpm_limit", "bigint")
+        .addColumn("max_parallel_requests", "bigint")
+        .addColumn("model_limits", "text", (column) => column.notNull().defaultTo("[]"))
+        .addColumn("max_key_duration_seconds", "bigint")
+        .addColumn("metadata", "text", (column) => column.notNull().defaultTo("{}"))
+        .addColumn("tags", "text", (column) => column.notNull().defaultTo("[]"))
+        .addColumn("spend", "double precision", (column) => column.notNull().defaultTo(0))
+        .addColumn("budget_reset_at", "text")
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("updated_at", "text", (column) => column.notNull())
+        .addColumn("version", "integer", (column) => column.notNull())
+        .execute();
+
+      await db.schema
+        .createTable("sb_team_members")
+        .addColumn("team_id", "text", (column) => column.notNull())
+        .addColumn("user_id", "text", (column) => column.notNull())
+        .addColumn("role", "text", (column) => column.notNull())
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addPrimaryKeyConstraint("sb_team_members_pk", ["team_id", "user_id"])
+        .execute();
+
+      await db.schema
+        .createTable("sb_keys")
+        .addColumn("key_id", "text", (column) => column.primaryKey())
+        .addColumn("display_name", "text", (column) => column.notNull().defaultTo(""))
+        .addColumn("user_id", "text")
+        .addColumn("team_id", "text")
+        .addColumn("role", "text", (column) => column.notNull())
+        .addColumn("models", "text", (column) => column.notNull().defaultTo("[]"))
+        .addColumn("max_budget", "double precision")
+        .addColumn("budget_duration", "text")
+        .addColumn("soft_budget", "double precision")
+        .addColumn("rpm_limit", "bigint")
+        .addColumn("tpm_limit", "bigint")
+        .addColumn("max_parallel_requests", "bigint")
+        .addColumn("model_limits", "text", (column) => column.notNull().defaultTo("[]"))
+        .addColumn("expires_at", "text")
+        .addColumn("metadata", "text", (column) => column.notNull().defaultTo("{}"))
+        .addColumn("tags", "text", (column) => column.notNull().defaultTo("[]"))
+        .addColumn("state", "text", (column) => column.notNull())
+        .addColumn("display_secret", "text", (column) => column.notNull())
+        .addColumn("spend", "double precision", (column) => column.notNull().defaultTo(0))
+        .addColumn("budget_reset_at", "text")
+        .addColumn("created_by", "text", (column) => column.notNull())
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("updated_at", "text", (column) => column.notNull())
+        .addColumn("version", "integer", (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex("sb_keys_team_idx").on("sb_keys").columns(["team_id", "created_at"]).execute();
+      await db.schema.createIndex("sb_keys_user_idx").on("sb_keys").columns(["user_id", "created_at"]).execute();
+      await db.schema.createIndex("sb_keys_created_idx").on("sb_keys").columns(["created_at", "key_id"]).execute();
+
+      await db.schema
+        .createTable("sb_key_secrets")
+        .addColumn("secret_hash", "text", (column) => column.primaryKey())
+        .addColumn("key_id", "text", (column) => column.notNull())
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("expires_at", "text")
+        .execute();
+      await db.schema.createIndex("sb_key_secrets_key_idx").on("sb_key_secrets").column("key_id").execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const table of ["sb_key_secrets", "sb_keys", "sb_team_members", "sb_teams"]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
+};
+
+class InCodeMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
+}
+
+/**
+ * Brings the schema to the newest migration. Runs on every start; Kysely takes a lock (an advisory lock on
+ * PostgreSQL) so replicas starting together migrate once. Throws when a migration fails: a gateway with a
+ * half-migrated database must not serve.
+ */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeMigrationProvider(),
+    migrationTableName: "sb_migrations",
+    migrationLockTableName: "sb_migrations_lock",
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    throw new Error("Database migration failed.", { cause: error });
+  }
+  return (results ?? []).filter((result) => result.status === "Success").map((result) => result.migrationName);
+}
