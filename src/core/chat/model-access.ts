@@ -20,9 +20,15 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Whether the principal may call `model` (undefined allow-list: all models). */
+/**
+ * Whether the principal may call `model`: its own allow-list and its team's must both allow it (an undefined
+ * list allows all models).
+ */
 export function mayUseModel(principal: Principal, model: string): boolean {
-  const allowed = principal.allowedModels;
+  return listAllows(principal.allowedModels, model) && listAllows(principal.teamAllowedModels, model);
+}
+
+function listAllows(allowed: readonly string[] | undefined, model: string): boolean {
   if (allowed === undefined) return true;
   for (const pattern of allowed) if (matchesModelPattern(pattern, model)) return true;
   return false;

@@ -1,0 +1,529 @@
+import { z } from "zod";
+import { restAccessFor } from "../auth/access-matrix.js";
+import { GatewayError, invalidRequest, toGatewayError } from "../core/errors/gateway-error.js";
+import type { Principal, PrincipalRole } from "../core/types/principal.js";
+import { parseDurationSeconds } from "../keys/durations.js";
+import type { KeyFieldPath, TeamFieldPath } from "../keys/key-fields.js";
+import type { KeyDraft, KeyManager, KeyView, TeamDraft, TeamView } from "../keys/key-manager.js";
+import { KEY_PREFIX } from "../keys/key-secret.js";
+import type { Limits, ModelLimit } from "../keys/key-types.js";
+import { readJsonBody, sendJson } from "./http-io.js";
+import type { RestContext, RestRoute } from "./rest-shim.js";
+
+/**
+ * LiteLLM-compatible admin routes (/key/*, /team/*) for users migrating from it, over the same KeyManager as the
+ * Keys service. Field names follow LiteLLM where it has them; bodies are strict (an unknown field is a 400
+ * naming it). Secrets are accepted in bodies (LiteLLM clients send them) and never in URLs.
+ */
+
+const money = z.number().finite().nonnegative().max(1e12);
+const count = z.number().int().nonnegative().max(1e12);
+const duration = z.string().refine((text) => parseDurationSeconds(text) !== undefined, {
+  message: 'expected a duration such as "30s", "10m", "24h", "30d" or "1w"',
+});
+const role = z.enum(["admin", "team_admin", "user", "viewer"]);
+const modelBudget = z.strictObject({ budget_limit: money, time_period: duration.optional() });
+const keyReference = z.string().min(1).max(1_024);
+
+/** Fields of a key shared by /key/generate and /key/update (null clears a field on update). */
+const keyFields = {
+  key_alias: z.string().max(256).nullable().optional(),
+  user_id: z.string().max(128).nullable().optional(),
+  team_id: z.string().max(128).nullable().optional(),
+  role: role.optional(),
+  models: z.array(z.string().max(256)).max(256).nullable().optional(),
+  max_budget: money.nullable().optional(),
+  budget_duration: duration.nullable().optional(),
+  soft_budget: money.nullable().optional(),
+  rpm_limit: count.nullable().optional(),
+  tpm_limit: count.nullable().optional(),
+  max_parallel_requests: count.nullable().optional(),
+  model_rpm_limit: z.record(z.string().max(256), count).nullable().optional(),
+  model_tpm_limit: z.record(z.string().max(256), count).nullable().optional(),
+  model_max_budget: z.record(z.string().max(256), modelBudget).nullable().optional(),
+  /** Lifetime from now ("30d"); null on update: never expires. */
+  duration: duration.nullable().optional(),
+  /** Absolute expiry (ISO-8601), a Switchboard extension. */
+  expires: z.iso.datetime({ offset: true }).nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  tags: z.array(z.string().max(128)).max(64).nullable().optional(),
+};
+
+const generateSchema = z.strictObject(keyFields);
+const updateSchema = z.strictObject({ key: keyReference, etag: z.string().optional(), ...keyFields });
+const keyActionSchema = z.strictObject({ key: keyReference, etag: z.string().optional() });
+const deleteSchema = z.strictObject({ keys: z.array(keyReference).min(1).max(100) });
+const regenerateSchema = z.strictObject({
+  key: keyReference,
+  etag: z.string().optional(),
+  grace_period: duration.optional(),
+});
+
+const teamFields = {
+  team_alias: z.string().max(256).nullable().optional(),
+  models: z.array(z.string().max(256)).max(256).nullable().optional(),
+  max_budget: money.nullable().optional(),
+  budget_duration: duration.nullable().optional(),
+  soft_budget: money.nullable().optional(),
+  rpm_limit: count.nullable().optional(),
+  tpm_limit: count.nullable().optional(),
+  max_parallel_requests: count.nullable().optional(),
+  model_rpm_limit: z.record(z.string().max(256), count).nullable().optional(),
+  model_tpm_limit: z.record(z.string().max(256), count).nullable().optional(),
+  model_max_budget: z.record(z.string().max(256), modelBudget).nullable().optional(),
+  /** Longest lifetime of a key in this team ("30d"). */
+  max_key_duration: duration.nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  tags: z.array(z.string().max(128)).max(64).nullable().optional(),
+};
+const member = z.strictObject({ user_id: z.string().min(1).max(128), role: z.enum(["admin", "user"]).optional() });
+const teamNewSchema = z.strictObject({
+  team_id: z.string().max(64).optional(),
+  members_with_roles: z.array(member).max(1_000).optional(),
+  ...teamFields,
+});
+const teamUpdateSchema = z.strictObject({ team_id: z.string().min(1).max(64), etag: z.string().optional(), ...teamFields });
+const teamDeleteSchema = z.strictObject({ team_ids: z.array(z.string().min(1).max(64)).min(1).max(100) });
+const memberAddSchema = z.strictObject({
+  team_id: z.string().min(1).max(64),
+  member: z.union([member, z.array(member).min(1).max(1_000)]),
+});
+const memberDeleteSchema = z.strictObject({ team_id: z.string().min(1).max(64), user_id: z.string().min(1).max(128) });
+
+/** Domain paths → LiteLLM names, for error params and messages. */
+const REST_NAMES: Record<string, string> = {
+  display_name: "key_alias",
+  "limits.max_budget": "max_budget",
+  "limits.budget_duration": "budget_duration",
+  "limits.soft_budget": "soft_budget",
+  "limits.rpm_limit": "rpm_limit",
+  "limits.tpm_limit": "tpm_limit",
+  "limits.max_parallel_requests": "max_parallel_requests",
+  "limits.model_limits": "model_rpm_limit",
+  "limits.model_limits.model": "model_rpm_limit",
+  "limits.model_limits.rpm_limit": "model_rpm_limit",
+  "limits.model_limits.tpm_limit": "model_tpm_limit",
+  "limits.model_limits.max_budget": "model_max_budget",
+  expire_time: "duration",
+  grace_period: "grace_period",
+  key_id: "key",
+  page_token: "page_token",
+  page_size: "size",
+  "member.user_id": "member.user_id",
+  "member.role": "member.role",
+};
+
+function restName(param: string | undefined): string | undefined {
+  return param === undefined ? undefined : (REST_NAMES[param] ?? param);
+}
+
+/** Renames a domain error's field to LiteLLM's name, in `param` and in the message. */
+function renamed(error: unknown): unknown {
+  if (!(error instanceof GatewayError) || error.param === undefined) return error;
+  const name = restName(error.param) ?? error.param;
+  if (name === error.param) return error;
+  return new GatewayError(error.kind, error.message.split(error.param).join(name), {
+    param: name,
+    reason: error.reason,
+  });
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw invalidRequest("The request body must be a JSON object.");
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue === undefined) throw invalidRequest("Invalid request body.");
+  const path = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    const param = path === "" ? (issue.keys[0] ?? "") : `${path}.${issue.keys[0] ?? ""}`;
+    throw invalidRequest(`Unrecognized field '${param}'.`, param);
+  }
+  throw invalidRequest(`Invalid value for '${path}': ${issue.message}.`, path);
+}
+
+function principalOf(context: RestContext): Principal {
+  if (context.principal === undefined) throw new GatewayError("authentication", "Authentication required.");
+  return context.principal;
+}
+
+function query(context: RestContext): URLSearchParams {
+  const url = context.request.url ?? "/";
+  const index = url.indexOf("?");
+  return new URLSearchParams(index === -1 ? "" : url.slice(index + 1));
+}
+
+function reply(context: RestContext, body: unknown): number {
+  sendJson(context.response, 200, body, { "x-request-id": context.requestId });
+  return 200;
+}
+
+type KeyFieldsBody = z.infer<typeof generateSchema>;
+type TeamFieldsBody = z.infer<typeof teamNewSchema>;
+
+const value = <T>(field: T | null | undefined): T | undefined => (field === null ? undefined : field);
+
+function limitsFrom(body: KeyFieldsBody | TeamFieldsBody): Limits {
+  const models = new Map<string, ModelLimit>();
+  const entry = (model: string) => {
+    let limit = models.get(model);
+    if (limit === undefined) {
+      limit = { model };
+      models.set(model, limit);
+    }
+    return limit;
+  };
+  for (const [model, rpm] of Object.entries(body.model_rpm_limit ?? {})) entry(model).rpmLimit = rpm;
+  for (const [model, tpm] of Object.entries(body.model_tpm_limit ?? {})) entry(model).tpmLimit = tpm;
+  for (const [model, budget] of Object.entries(body.model_max_budget ?? {})) entry(model).maxBudget = budget.budget_limit;
+  return {
+    maxBudget: value(body.max_budget),
+    budgetDuration: value(body.budget_duration),
+    softBudget: value(body.soft_budget),
+    rpmLimit: value(body.rpm_limit),
+    tpmLimit: value(body.tpm_limit),
+    maxParallelRequests: value(body.max_parallel_requests),
+    modelLimits: [...models.values()],
+  };
+}
+
+function expiryFrom(body: KeyFieldsBody): Date | undefined {
+  if (body.duration !== undefined && body.duration !== null && body.expires !== undefined && body.expires !== null) {
+    throw invalidRequest("Set duration or expires, not both.", "duration");
+  }
+  if (typeof body.duration === "string") {
+    return new Date(Date.now() + (parseDurationSeconds(body.duration) ?? 0) * 1_000);
+  }
+  if (typeof body.expires === "string") return new Date(body.expires);
+  return undefined;
+}
+
+function keyDraftFrom(body: KeyFieldsBody): KeyDraft {
+  return {
+    displayName: value(body.key_alias),
+    userId: value(body.user_id),
+    teamId: value(body.team_id),
+    role: body.role as PrincipalRole | undefined,
+    models: value(body.models),
+    limits: limitsFrom(body),
+    expiresAt: expiryFrom(body),
+    metadata: value(body.metadata),
+    tags: value(body.tags),
+  };
+}
+
+const KEY_PATHS_BY_FIELD: Record<string, KeyFieldPath[]> = {
+  key_alias: ["display_name"],
+  user_id: ["user_id"],
+  team_id: ["team_id"],
+  role: ["role"],
+  models: ["models"],
+  max_budget: ["limits.max_budget"],
+  budget_duration: ["limits.budget_duration"],
+  soft_budget: ["limits.soft_budget"],
+  rpm_limit: ["limits.rpm_limit"],
+  tpm_limit: ["limits.tpm_limit"],
+  max_parallel_requests: ["limits.max_parallel_requests"],
+  model_rpm_limit: ["limits.model_limits"],
+  model_tpm_limit: ["limits.model_limits"],
+  model_max_budget: ["limits.model_limits"],
+  duration: ["expire_time"],
+  expires: ["expire_time"],
+  metadata: ["metadata"],
+  tags: ["tags"],
+};
+
+const TEAM_PATHS_BY_FIELD: Record<string, TeamFieldPath[]> = {
+  team_alias: ["display_name"],
+  models: ["models"],
+  max_budget: ["limits.max_budget"],
+  budget_duration: ["limits.budget_duration"],
+  soft_budget: ["limits.soft_budget"],
+  rpm_limit: ["limits.rpm_limit"],
+  tpm_limit: ["limits.tpm_limit"],
+  max_parallel_requests: ["limits.max_parallel_requests"],
+  model_rpm_limit: ["limits.model_limits"],
+  model_tpm_limit: ["limits.model_limits"],
+  model_max_budget: ["limits.model_limits"],
+  max_key_duration: ["max_key_duration"],
+  metadata: ["metadata"],
+  tags: ["tags"],
+};
+
+function teamDraftFrom(body: TeamFieldsBody): TeamDraft {
+  const maxKeyDuration = value(body.max_key_duration);
+  return {
+    teamId: body.team_id === "" ? undefined : body.team_id,
+    displayName: value(body.team_alias),
+    models: value(body.models),
+    limits: limitsFrom(body),
+    maxKeyDurationSeconds: maxKeyDuration === undefined ? undefined : parseDurationSeconds(maxKeyDuration),
+    metadata: value(body.metadata),
+    tags: value(body.tags),
+  };
+}
+
+/** Per-model limits back into LiteLLM's three maps. */
+function modelMaps(limits: Limits): Record<string, unknown> {
+  const rpm: Record<string, number> = {};
+  const tpm: Record<string, number> = {};
+  const budget: Record<string, { budget_limit: number }> = {};
+  for (const limit of limits.modelLimits) {
+    if (limit.rpmLimit !== undefined) rpm[limit.model] = limit.rpmLimit;
+    if (limit.tpmLimit !== undefined) tpm[limit.model] = limit.tpmLimit;
+    if (limit.maxBudget !== undefined) budget[limit.model] = { budget_limit: limit.maxBudget };
+  }
+  return { model_rpm_limit: rpm, model_tpm_limit: tpm, model_max_budget: budget };
+}
+
+/** A key in LiteLLM's shape: `token` is the key's id (LiteLLM's hashed token), `key_name` its display form. */
+export function keyToRest(view: KeyView): Record<string, unknown> {
+  const { key } = view;
+  return {
+    token: key.keyId,
+    key_id: key.keyId,
+    key_name: key.displaySecret,
+    key_alias: key.displayName === "" ? null : key.displayName,
+    user_id: key.userId ?? null,
+    team_id: key.teamId ?? null,
+    role: key.role,
+    models: key.models,
+    max_budget: key.limits.maxBudget ?? null,
+    budget_duration: key.limits.budgetDuration ?? null,
+    soft_budget: key.limits.softBudget ?? null,
+    rpm_limit: key.limits.rpmLimit ?? null,
+    tpm_limit: key.limits.tpmLimit ?? null,
+    max_parallel_requests: key.limits.maxParallelRequests ?? null,
+    ...modelMaps(key.limits),
+    expires: key.expiresAt?.toISOString() ?? null,
+    metadata: key.metadata,
+    tags: key.tags,
+    state: view.state,
+    blocked: view.state === "blocked",
+    spend: key.spend,
+    budget_reset_at: key.budgetResetAt?.toISOString() ?? null,
+    created_by: key.createdBy,
+    created_at: key.createdAt.toISOString(),
+    updated_at: key.updatedAt.toISOString(),
+    previous_key_expires: key.previousSecretExpiresAt?.toISOString() ?? null,
+    etag: view.etag,
+  };
+}
+
+export function teamToRest(view: TeamView): Record<string, unknown> {
+  const { team } = view;
+  return {
+    team_id: team.teamId,
+    team_alias: team.displayName === "" ? null : team.displayName,
+    models: team.models,
+    max_budget: team.limits.maxBudget ?? null,
+    budget_duration: team.limits.budgetDuration ?? null,
+    soft_budget: team.limits.softBudget ?? null,
+    rpm_limit: team.limits.rpmLimit ?? null,
+    tpm_limit: team.limits.tpmLimit ?? null,
+    max_parallel_requests: team.limits.maxParallelRequests ?? null,
+    ...modelMaps(team.limits),
+    max_key_duration_seconds: team.maxKeyDurationSeconds ?? null,
+    metadata: team.metadata,
+    tags: team.tags,
+    members_with_roles: team.members.map((item) => ({
+      user_id: item.userId,
+      role: item.role === "admin" ? "admin" : "user",
+    })),
+    spend: team.spend,
+    created_at: team.createdAt.toISOString(),
+    updated_at: team.updatedAt.toISOString(),
+    etag: view.etag,
+  };
+}
+
+/**
+ * A key named in a body: our key id, or the secret itself (LiteLLM clients send the secret). A secret that
+ * matches nothing is reported like an unknown id, never echoed.
+ */
+async function keyIdOf(manager: KeyManager, reference: string): Promise<string> {
+  if (reference.startsWith(KEY_PREFIX)) {
+    const keyId = await manager.keyIdForSecret(reference);
+    if (keyId === undefined) {
+      throw new GatewayError("not_found", "No key matches 'key'.", { param: "key", reason: "not_found" });
+    }
+    return keyId;
+  }
+  return reference;
+}
+
+function changedPaths<P extends string>(body: Record<string, unknown>, table: Record<string, P[]>): Set<P> {
+  const paths = new Set<P>();
+  for (const [field, fieldPaths] of Object.entries(table)) {
+    if (body[field] !== undefined) for (const path of fieldPaths) paths.add(path);
+  }
+  return paths;
+}
+
+type Handler = (context: RestContext, manager: KeyManager, maxBodyBytes: number) => Promise<unknown>;
+
+const HANDLERS: Record<string, Handler> = {
+  "POST /key/generate": async (context, manager, maxBytes) => {
+    const body = parse(generateSchema, await readJsonBody(context.request, maxBytes));
+    const { view, secret } = await manager.createKey(principalOf(context), keyDraftFrom(body));
+    return { ...keyToRest(view), key: secret };
+  },
+  "POST /key/update": async (context, manager, maxBytes) => {
+    const body = parse(updateSchema, await readJsonBody(context.request, maxBytes));
+    const paths = changedPaths(body, KEY_PATHS_BY_FIELD);
+    const view = await manager.updateKey(
+      principalOf(context),
+      await keyIdOf(manager, body.key),
+      paths,
+      keyDraftFrom(body),
+      body.etag,
+    );
+    return keyToRest(view);
+  },
+  "POST /key/delete": async (context, manager, maxBytes) => {
+    const body = parse(deleteSchema, await readJsonBody(context.request, maxBytes));
+    const deleted: string[] = [];
+    for (const reference of body.keys) {
+      const view = await manager.setKeyState(principalOf(context), await keyIdOf(manager, reference), "revoked", undefined);
+      deleted.push(view.key.keyId);
+    }
+    return { deleted_keys: deleted };
+  },
+  "GET /key/info": async (context, manager) => {
+    const principal = principalOf(context);
+    const params = query(context);
+    const reference = params.get("key") ?? params.get("key_id") ?? principal.keyId;
+    if (reference.startsWith(KEY_PREFIX)) {
+      throw invalidRequest("Secrets never go in URLs: pass the key's id (token) as 'key'.", "key");
+    }
+    const view = await manager.getKey(principal, reference);
+    return { key: view.key.keyId, info: keyToRest(view) };
+  },
+  "GET /key/list": async (context, manager) => {
+    const params = query(context);
+    const size = params.get("size");
+    const state = params.get("state");
+    if (state !== null && !["active", "blocked", "revoked", "expired"].includes(state)) {
+      throw invalidRequest("state must be active, blocked, revoked or expired.", "state");
+    }
+    if (size !== null && !/^[0-9]{1,4}$/.test(size)) throw invalidRequest("size must be 1..1000.", "size");
+    const page = await manager.listKeys(
+      principalOf(context),
+      {
+        teamId: params.get("team_id") ?? undefined,
+        userId: params.get("user_id") ?? undefined,
+        state: (state ?? undefined) as "active" | "blocked" | "revoked" | "expired" | undefined,
+      },
+      { pageSize: size === null ? undefined : Number(size), pageToken: params.get("page_token") ?? undefined },
+    );
+    return { keys: page.keys.map(keyToRest), next_page_token: page.nextPageToken || null };
+  },
+  "POST /key/block": async (context, manager, maxBytes) => {
+    const body = parse(keyActionSchema, await readJsonBody(context.request, maxBytes));
+    const view = await manager.setKeyState(principalOf(context), await keyIdOf(manager, body.key), "blocked", body.etag);
+    return keyToRest(view);
+  },
+  "POST /key/unblock": async (context, manager, maxBytes) => {
+    const body = parse(keyActionSchema, await readJsonBody(context.request, maxBytes));
+    const view = await manager.setKeyState(principalOf(context), await keyIdOf(manager, body.key), "active", body.etag);
+    return keyToRest(view);
+  },
+  "POST /key/regenerate": async (context, manager, maxBytes) => {
+    const body = parse(regenerateSchema, await readJsonBody(context.request, maxBytes));
+    const grace = body.grace_period === undefined ? 0 : (parseDurationSeconds(body.grace_period) ?? 0);
+    const { view, secret } = await manager.rotateKey(
+      principalOf(context),
+      await keyIdOf(manager, body.key),
+      grace,
+      body.etag,
+    );
+    return { ...keyToRest(view), key: secret };
+  },
+  "POST /team/new": async (context, manager, maxBytes) => {
+    const body = parse(teamNewSchema, await readJsonBody(context.request, maxBytes));
+    const principal = principalOf(context);
+    let view = await manager.createTeam(principal, teamDraftFrom(body));
+    for (const item of body.members_with_roles ?? []) {
+      view = await manager.addTeamMember(principal, view.team.teamId, item.user_id, item.role === "admin" ? "admin" : "member");
+    }
+    return teamToRest(view);
+  },
+  "GET /team/info": async (context, manager) => {
+    const teamId = query(context).get("team_id");
+    if (teamId === null || teamId === "") throw invalidRequest("team_id is required.", "team_id");
+    const view = await manager.getTeam(principalOf(context), teamId);
+    return { team_id: view.team.teamId, team_info: teamToRest(view) };
+  },
+  "POST /team/update": async (context, manager, maxBytes) => {
+    const body = parse(teamUpdateSchema, await readJsonBody(context.request, maxBytes));
+    const paths = changedPaths(body, TEAM_PATHS_BY_FIELD);
+    const view = await manager.updateTeam(
+      principalOf(context),
+      body.team_id,
+      paths,
+      teamDraftFrom({ ...body, team_id: undefined }),
+      body.etag,
+    );
+    return teamToRest(view);
+  },
+  "POST /team/delete": async (context, manager, maxBytes) => {
+    const body = parse(teamDeleteSchema, await readJsonBody(context.request, maxBytes));
+    for (const teamId of body.team_ids) await manager.deleteTeam(principalOf(context), teamId, undefined);
+    return { deleted_teams: body.team_ids };
+  },
+  "GET /team/list": async (context, manager) => {
+    const params = query(context);
+    const size = params.get("size");
+    if (size !== null && !/^[0-9]{1,4}$/.test(size)) throw invalidRequest("size must be 1..1000.", "size");
+    const page = await manager.listTeams(principalOf(context), {
+      pageSize: size === null ? undefined : Number(size),
+      pageToken: params.get("page_token") ?? undefined,
+    });
+    return { teams: page.teams.map(teamToRest), next_page_token: page.nextPageToken || null };
+  },
+  "POST /team/member_add": async (context, manager, maxBytes) => {
+    const body = parse(memberAddSchema, await readJsonBody(context.request, maxBytes));
+    const members = Array.isArray(body.member) ? body.member : [body.member];
+    let view: TeamView | undefined;
+    for (const item of members) {
+      view = await manager.addTeamMember(
+        principalOf(context),
+        body.team_id,
+        item.user_id,
+        item.role === "admin" ? "admin" : "member",
+      );
+    }
+    return view === undefined ? {} : teamToRest(view);
+  },
+  "POST /team/member_delete": async (context, manager, maxBytes) => {
+    const body = parse(memberDeleteSchema, await readJsonBody(context.request, maxBytes));
+    return teamToRest(await manager.removeTeamMember(principalOf(context), body.team_id, body.user_id));
+  },
+};
+
+/** The /key/* and /team/* routes, with access from the authorization matrix. */
+export function keyRestRoutes(manager: KeyManager): RestRoute[] {
+  return Object.entries(HANDLERS).map(([id, handler]) => {
+    const [method, path] = id.split(" ") as [RestRoute["method"], string];
+    return {
+      method,
+      path,
+      access: restAccessFor(id),
+      handler: async (context: RestContext) => {
+        let body: unknown;
+        try {
+          body = await handler(context, manager, context.deps.maxBodyBytes);
+        } catch (error) {
+          throw renamed(toGatewayErrorKeepingKind(error));
+        }
+        return reply(context, body);
+      },
+    };
+  });
+}
+
+function toGatewayErrorKeepingKind(error: unknown): unknown {
+  return error instanceof GatewayError ? error : toGatewayError(error);
+}
