@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isHttpUrl } from "./is-http-url.js";
 
 /**
  * The leaf schemas of the config: every string, number and boolean goes through these, so that `os.environ/NAME`
@@ -142,12 +143,3 @@ export function createLeaves(env: EnvLookup) {
 }
 
 export type ConfigLeaves = ReturnType<typeof createLeaves>;
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
-  } catch {
-    return false;
-  }
-}

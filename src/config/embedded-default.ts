@@ -1,5 +1,6 @@
 import type { Deployment, DeploymentParams } from "../core/types/deployment.js";
 import { deriveDeploymentId } from "./deployment-id.js";
+import { isHttpUrl } from "./is-http-url.js";
 
 /**
  * The configuration used when there is no config file: the mock models (so that `npm start` serves something with no
@@ -117,13 +118,4 @@ function withId(deployment: Omit<Deployment, "id">): Deployment {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
-  } catch {
-    return false;
-  }
 }

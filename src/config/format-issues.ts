@@ -48,30 +48,59 @@ function sectionName(path: readonly PropertyKey[]): string {
   return out.startsWith("router_settings.model_group_alias.") ? wildcard : out;
 }
 
-/** The known key closest to a misspelling, if it is close enough to be what was meant. */
+/**
+ * The known key closest to a misspelling, if it is close enough to be what was meant: within a small edit distance
+ * (a transposition counts as one edit), or else the shortest key that contains it as a subsequence (a word left out,
+ * as in `TimeoutRetries` for `TimeoutErrorRetries`).
+ */
 function closest(key: string, candidates: readonly string[]): string | undefined {
+  const lowered = key.toLowerCase();
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(lowered, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
   const limit = Math.max(1, Math.min(3, Math.floor(key.length / 3)));
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  if (key.length < 6) return undefined;
+  const containing = candidates
+    .filter((candidate) => isSubsequence(lowered, candidate.toLowerCase()))
+    .sort((a, b) => a.length - b.length);
+  return containing[0];
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
+function isSubsequence(needle: string, haystack: string): boolean {
+  let position = 0;
+  for (const character of haystack) {
+    if (character === needle[position]) position += 1;
+    if (position === needle.length) return true;
   }
-  return previous[b.length] ?? 0;
+  return false;
+}
+
+/** Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent transpositions. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i += 1) {
+    const row: number[] = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const above = rows[i - 1] ?? [];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        value = Math.min(value, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      }
+      row.push(value);
+    }
+    rows.push(row);
+  }
+  return rows[a.length]?.[b.length] ?? 0;
 }

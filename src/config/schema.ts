@@ -33,29 +33,35 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
   const leaf = createLeaves(env);
 
   /**
-   * A strict object for one section: ignored keys are counted and removed, rejected keys become an error at
-   * their path, and anything else unknown is left for zod's strictness to report.
+   * A strict object for one section. Knowingly ignored keys are accepted, counted and dropped (their values are not
+   * resolved, so a missing variable there is no error); rejected keys are an error at their path; anything else
+   * unknown is left to zod's strictness. Every key is checked in one pass, so all problems are reported together.
    */
   function section<Shape extends z.ZodRawShape>(name: ConfigSection, shape: Shape) {
     const table = UNIMPLEMENTED_LITELLM_KEYS[name];
     known.set(name, [...Object.keys(shape), ...Object.keys(table)]);
-    return z.preprocess((value, context) => {
-      if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
-      const kept: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) {
-        const entry = Object.hasOwn(table, key) ? table[key] : undefined;
-        if (entry === undefined) {
-          kept[key] = item;
-        } else if (entry.action === "reject") {
-          context.addIssue({ code: "custom", message: `not supported: ${entry.note}`, path: [key] });
-        } else {
-          const counts = ignored.get(name) ?? new Map<string, number>();
-          counts.set(key, (counts.get(key) ?? 0) + 1);
-          ignored.set(name, counts);
-        }
-      }
-      return kept;
-    }, z.strictObject(shape));
+    const unimplemented: Record<string, z.ZodOptional<z.ZodType>> = {};
+    for (const [key, entry] of Object.entries(table)) {
+      unimplemented[key] =
+        entry.action === "reject"
+          ? z
+              .unknown()
+              .superRefine((_value, context) => {
+                context.addIssue({ code: "custom", message: `not supported: ${entry.note}` });
+              })
+              .optional()
+          : z
+              .unknown()
+              .transform(() => {
+                const counts = ignored.get(name) ?? new Map<string, number>();
+                counts.set(key, (counts.get(key) ?? 0) + 1);
+                ignored.set(name, counts);
+                return undefined;
+              })
+              .optional();
+    }
+    // Typed as the implemented shape alone: unimplemented keys always come out undefined, so callers never see them.
+    return z.strictObject({ ...unimplemented, ...shape }) as unknown as z.ZodObject<Shape, z.core.$strict>;
   }
 
   /** A nested strict object that is not a LiteLLM section of its own (retry_policy, model_group_alias values). */
