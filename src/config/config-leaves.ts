@@ -97,10 +97,7 @@ export function createLeaves(env: EnvLookup) {
     string: () => resolved(z.string().min(1, "must not be empty")),
     /** A string, number or boolean, kept as a string (header values, environment_variables). */
     scalarString: () =>
-      resolved(
-        z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value)),
-        (value) => value,
-      ),
+      resolved(z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value))),
     /** A finite number; numeric strings are coerced. */
     number: () => resolved(z.number().finite(), toNumber),
     /** A number ≥ 0 (prices, seconds). */

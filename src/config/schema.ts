@@ -146,7 +146,7 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
   const modelEntry = section("model_list[]", {
     model_name: leaf.string(),
     litellm_params: litellmParams,
-    model_info: modelInfo.optional(),
+    model_info: absentIfNull(modelInfo),
   });
 
   const litellmSettings = section("litellm_settings", {
@@ -204,10 +204,10 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
 
   return section("top", {
     model_list: z.array(modelEntry).optional(),
-    litellm_settings: litellmSettings.optional(),
-    router_settings: routerSettings.optional(),
-    general_settings: generalSettings.optional(),
-    environment_variables: createEnvironmentVariablesSchema(env).optional(),
+    litellm_settings: absentIfNull(litellmSettings),
+    router_settings: absentIfNull(routerSettings),
+    general_settings: absentIfNull(generalSettings),
+    environment_variables: absentIfNull(createEnvironmentVariablesSchema(env)),
   });
 }
 
@@ -228,6 +228,11 @@ export type RawRouterSettings = NonNullable<RawConfig["router_settings"]>;
 export type RawLitellmSettings = NonNullable<RawConfig["litellm_settings"]>;
 export type RawGeneralSettings = NonNullable<RawConfig["general_settings"]>;
 export type RawFallbackList = NonNullable<RawRouterSettings["fallbacks"]>;
+
+/** An optional section that may also be written as an empty YAML key (`general_settings:` → null). */
+function absentIfNull<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+}
 
 function extraShape(leaf: ConfigLeaves, table: Readonly<Record<string, ParamKey>>) {
   const shape: Record<string, z.ZodOptional<z.ZodType>> = {};

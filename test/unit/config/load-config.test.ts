@@ -317,6 +317,14 @@ describe("defaults and precedence", () => {
     assert.deepEqual(config.warnings, []);
   });
 
+  test("sections left empty in YAML count as absent", () => {
+    const config = parse(
+      "model_list:\n  - model_name: m\n    litellm_params: { model: openai/x }\n    model_info:\nlitellm_settings:\nrouter_settings:\ngeneral_settings:\nenvironment_variables:\n",
+    );
+    assert.equal(config.deployments.length, 1);
+    assert.equal(config.server.port, 4000);
+  });
+
   test("--port/--host override PORT/HOST, which override the config", () => {
     const text = minimal("general_settings:\n  port: 5000\n  host: 0.0.0.0\n");
     const env = { PORT: "6000", HOST: "::1" };
