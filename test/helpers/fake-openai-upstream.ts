@@ -84,7 +84,14 @@ async function serve(
         object: "chat.completion",
         created: 1,
         model: "echo",
-        choices: [{ index: 0, message: { role: "assistant", content: JSON.stringify(body), refusal: null }, logprobs: null, finish_reason: "stop" }],
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: JSON.stringify(body), refusal: null },
+            logprobs: null,
+            finish_reason: "stop",
+          },
+        ],
         usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
       }),
     );

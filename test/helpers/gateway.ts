@@ -30,7 +30,9 @@ export async function startTestGateway(
     router: { retryBackoffMs: 1 },
     ...options,
   });
-  return Object.assign(app, { headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" } });
+  return Object.assign(app, {
+    headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+  });
 }
 
 /** The mock models and a fixture-replaying OpenAI-compatible upstream behind `fixture/*`. */

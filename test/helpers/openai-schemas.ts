@@ -19,13 +19,18 @@ export function openAISchemas(): { response: Validate; chunk: Validate } {
   ajv.addKeyword({ keyword: "x-oaiTypeLabel" });
   ajv.addSchema({ $id: "openai", components: upgradeNullable(document.components) });
   const get = (name: string) => ajv.compile({ $ref: `openai#/components/schemas/${name}` }) as Validate;
-  compiled = { response: get("CreateChatCompletionResponse"), chunk: get("CreateChatCompletionStreamResponse") };
+  compiled = {
+    response: get("CreateChatCompletionResponse"),
+    chunk: get("CreateChatCompletionStreamResponse"),
+  };
   return compiled;
 }
 
 export function assertValid(validate: Validate, data: unknown, what: string): void {
   if (!validate(data)) {
-    throw new Error(`${what} does not match OpenAI's schema: ${JSON.stringify(validate.errors)}\n${JSON.stringify(data)}`);
+    throw new Error(
+      `${what} does not match OpenAI's schema: ${JSON.stringify(validate.errors)}\n${JSON.stringify(data)}`,
+    );
   }
 }
 

@@ -33,25 +33,104 @@ describe("REST bad input: a clear error naming the field, nothing lost, never a 
   }
 
   const user = [{ role: "user", content: "hi" }];
-  const cases: { name: string; body: unknown; raw?: string; status: number; param: string | null; code?: string }[] = [
-    { name: "malformed JSON", body: null, raw: '{"model": "mock-gpt", "messages": [', status: 400, param: null },
+  const cases: {
+    name: string;
+    body: unknown;
+    raw?: string;
+    status: number;
+    param: string | null;
+    code?: string;
+  }[] = [
+    {
+      name: "malformed JSON",
+      body: null,
+      raw: '{"model": "mock-gpt", "messages": [',
+      status: 400,
+      param: null,
+    },
     { name: "a JSON array body", body: [1, 2], status: 400, param: null },
     { name: "missing messages", body: { model: "mock-gpt" }, status: 400, param: "messages" },
     { name: "empty messages", body: { model: "mock-gpt", messages: [] }, status: 400, param: "messages" },
     { name: "wrong type of model", body: { model: 42, messages: user }, status: 400, param: "model" },
-    { name: "unknown role", body: { model: "mock-gpt", messages: [{ role: "wizard", content: "x" }] }, status: 400, param: "messages[0].role" },
-    { name: "unknown key in a message", body: { model: "mock-gpt", messages: [{ role: "user", content: "x", colour: 1 }] }, status: 400, param: "messages[0].colour" },
-    { name: "tool message without tool_call_id", body: { model: "mock-gpt", messages: [{ role: "tool", content: "x" }] }, status: 400, param: "messages[0].tool_call_id" },
+    {
+      name: "unknown role",
+      body: { model: "mock-gpt", messages: [{ role: "wizard", content: "x" }] },
+      status: 400,
+      param: "messages[0].role",
+    },
+    {
+      name: "unknown key in a message",
+      body: { model: "mock-gpt", messages: [{ role: "user", content: "x", colour: 1 }] },
+      status: 400,
+      param: "messages[0].colour",
+    },
+    {
+      name: "tool message without tool_call_id",
+      body: { model: "mock-gpt", messages: [{ role: "tool", content: "x" }] },
+      status: 400,
+      param: "messages[0].tool_call_id",
+    },
     { name: "n out of range", body: { model: "mock-gpt", messages: user, n: 0 }, status: 400, param: "n" },
     { name: "n too large", body: { model: "mock-gpt", messages: user, n: 1000 }, status: 400, param: "n" },
-    { name: "max_tokens out of range", body: { model: "mock-gpt", messages: user, max_tokens: -5 }, status: 400, param: "max_tokens" },
-    { name: "max_tokens not an integer", body: { model: "mock-gpt", messages: user, max_tokens: 1.5 }, status: 400, param: "max_tokens" },
-    { name: "temperature out of range", body: { model: "mock-gpt", messages: user, temperature: 3 }, status: 400, param: "temperature" },
-    { name: "bad image URL scheme", body: { model: "mock-gpt", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "file:///etc/passwd" } }] }] }, status: 400, param: "messages[0].content[0].image_url.url" },
-    { name: "unknown model", body: { model: "nope/nothing", messages: user }, status: 404, param: "model", code: "model_not_found" },
-    { name: "api_base at the top level", body: { model: "fixture/echo", messages: user, api_base: "http://evil.example" }, status: 400, param: "api_base" },
-    { name: "base_url nested in provider_options", body: { model: "fixture/echo", messages: user, provider_options: { client: { base_url: "http://evil" } } }, status: 400, param: "provider_options.client.base_url" },
-    { name: "a parameter openai cannot take", body: { model: "fixture/echo", messages: user, thinking: { type: "enabled", budget_tokens: 1024 } }, status: 400, param: "thinking.budget_tokens", code: "unsupported_parameter" },
+    {
+      name: "max_tokens out of range",
+      body: { model: "mock-gpt", messages: user, max_tokens: -5 },
+      status: 400,
+      param: "max_tokens",
+    },
+    {
+      name: "max_tokens not an integer",
+      body: { model: "mock-gpt", messages: user, max_tokens: 1.5 },
+      status: 400,
+      param: "max_tokens",
+    },
+    {
+      name: "temperature out of range",
+      body: { model: "mock-gpt", messages: user, temperature: 3 },
+      status: 400,
+      param: "temperature",
+    },
+    {
+      name: "bad image URL scheme",
+      body: {
+        model: "mock-gpt",
+        messages: [
+          { role: "user", content: [{ type: "image_url", image_url: { url: "file:///etc/passwd" } }] },
+        ],
+      },
+      status: 400,
+      param: "messages[0].content[0].image_url.url",
+    },
+    {
+      name: "unknown model",
+      body: { model: "nope/nothing", messages: user },
+      status: 404,
+      param: "model",
+      code: "model_not_found",
+    },
+    {
+      name: "api_base at the top level",
+      body: { model: "fixture/echo", messages: user, api_base: "http://evil.example" },
+      status: 400,
+      param: "api_base",
+    },
+    {
+      name: "base_url nested in provider_options",
+      body: {
+        model: "fixture/echo",
+        messages: user,
+        provider_options: { client: { base_url: "http://evil" } },
+      },
+      status: 400,
+      param: "provider_options.client.base_url",
+    },
+    {
+      name: "a parameter openai cannot take",
+      body: { model: "fixture/echo", messages: user, thinking: { type: "enabled", budget_tokens: 1024 } },
+      status: 400,
+      param: "thinking.budget_tokens",
+      code: "unsupported_parameter",
+    },
   ];
   for (const testCase of cases) {
     it(`rejects ${testCase.name}`, async () => {
@@ -69,7 +148,12 @@ describe("REST bad input: a clear error naming the field, nothing lost, never a 
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: gateway.headers,
-      body: JSON.stringify({ model: "fixture/echo", messages: user, drop_params: true, thinking: { type: "enabled", budget_tokens: 10 } }),
+      body: JSON.stringify({
+        model: "fixture/echo",
+        messages: user,
+        drop_params: true,
+        thinking: { type: "enabled", budget_tokens: 10 },
+      }),
     });
     assert.equal(response.status, 200);
     const sent = upstream.requests.at(-1)?.body ?? {};
@@ -81,7 +165,12 @@ describe("REST bad input: a clear error naming the field, nothing lost, never a 
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: gateway.headers,
-      body: JSON.stringify({ model: "fixture/echo", messages: user, service_tier: "flex", prediction: { type: "content", content: "x" } }),
+      body: JSON.stringify({
+        model: "fixture/echo",
+        messages: user,
+        service_tier: "flex",
+        prediction: { type: "content", content: "x" },
+      }),
     });
     assert.equal(response.status, 200);
     const sent = upstream.requests.at(-1)?.body ?? {};
@@ -139,7 +228,10 @@ describe("REST bad input: a clear error naming the field, nothing lost, never a 
   });
 
   it("refuses a chunked body once it passes the limit", async () => {
-    const { status, body } = await post(undefined, JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content: "y".repeat(40 * 1024) }] }));
+    const { status, body } = await post(
+      undefined,
+      JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content: "y".repeat(40 * 1024) }] }),
+    );
     assert.equal(status, 413);
     assert.equal(body.error.code, "request_too_large");
   });

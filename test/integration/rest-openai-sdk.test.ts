@@ -25,7 +25,10 @@ describe("REST shim through the official openai SDK", () => {
         throw authenticationFailed();
       },
     };
-    gateway = await startTestGateway(standardDeployments(upstream.baseUrl), { authenticator, maxBodyBytes: 64 * 1024 });
+    gateway = await startTestGateway(standardDeployments(upstream.baseUrl), {
+      authenticator,
+      maxBodyBytes: 64 * 1024,
+    });
     client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
   });
 
@@ -54,17 +57,27 @@ describe("REST shim through the official openai SDK", () => {
   });
 
   it("keeps n=3 choices, refusals and length stops", async () => {
-    const n3 = await client.chat.completions.create({ model: "fixture/chat-n3", n: 3, messages: [{ role: "user", content: "x" }] });
+    const n3 = await client.chat.completions.create({
+      model: "fixture/chat-n3",
+      n: 3,
+      messages: [{ role: "user", content: "x" }],
+    });
     assertValid(schemas.response, n3, "n=3 response");
     assert.deepEqual(
       n3.choices.map((choice) => choice.index),
       [0, 1, 2],
     );
-    const refusal = await client.chat.completions.create({ model: "fixture/chat-refusal", messages: [{ role: "user", content: "x" }] });
+    const refusal = await client.chat.completions.create({
+      model: "fixture/chat-refusal",
+      messages: [{ role: "user", content: "x" }],
+    });
     assertValid(schemas.response, refusal, "refusal response");
     assert.equal(refusal.choices[0]?.message.content, null);
     assert.ok((refusal.choices[0]?.message.refusal ?? "").length > 0);
-    const length = await client.chat.completions.create({ model: "fixture/chat-length", messages: [{ role: "user", content: "x" }] });
+    const length = await client.chat.completions.create({
+      model: "fixture/chat-length",
+      messages: [{ role: "user", content: "x" }],
+    });
     assert.equal(length.choices[0]?.finish_reason, "length");
   });
 
@@ -192,26 +205,45 @@ describe("REST shim through the official openai SDK", () => {
   it("surfaces each error status as the SDK's matching error class", async () => {
     const messages = [{ role: "user" as const, content: "x" }];
     await assert.rejects(
-      client.chat.completions.create({ model: "mock-gpt", messages: [{ role: "wizard" as "user", content: "x" }] }),
+      client.chat.completions.create({
+        model: "mock-gpt",
+        messages: [{ role: "wizard" as "user", content: "x" }],
+      }),
       (error: unknown) => error instanceof OpenAI.BadRequestError && error.param === "messages[0].role",
     );
     const anonymous = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "sk-wrong", maxRetries: 0 });
-    await assert.rejects(anonymous.chat.completions.create({ model: "mock-gpt", messages }), OpenAI.AuthenticationError);
-    const limited = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "sk-limited-user-key-000000000000", maxRetries: 0 });
-    await assert.rejects(limited.chat.completions.create({ model: "mock/echo", messages }), OpenAI.PermissionDeniedError);
+    await assert.rejects(
+      anonymous.chat.completions.create({ model: "mock-gpt", messages }),
+      OpenAI.AuthenticationError,
+    );
+    const limited = new OpenAI({
+      baseURL: `${gateway.url}/v1`,
+      apiKey: "sk-limited-user-key-000000000000",
+      maxRetries: 0,
+    });
+    await assert.rejects(
+      limited.chat.completions.create({ model: "mock/echo", messages }),
+      OpenAI.PermissionDeniedError,
+    );
     await assert.rejects(
       client.chat.completions.create({ model: "no-such-model", messages }),
       (error: unknown) => error instanceof OpenAI.NotFoundError && error.code === "model_not_found",
     );
     await assert.rejects(
-      client.chat.completions.create({ model: "mock-gpt", messages: [{ role: "user", content: "x".repeat(70 * 1024) }] }),
+      client.chat.completions.create({
+        model: "mock-gpt",
+        messages: [{ role: "user", content: "x".repeat(70 * 1024) }],
+      }),
       (error: unknown) => error instanceof OpenAI.APIError && error.status === 413,
     );
     await assert.rejects(
       client.chat.completions.create({ model: "fixture/error:openai-429-insufficient-quota:429", messages }),
       OpenAI.RateLimitError,
     );
-    await assert.rejects(client.chat.completions.create({ model: "mock/error-500", messages }), OpenAI.InternalServerError);
+    await assert.rejects(
+      client.chat.completions.create({ model: "mock/error-500", messages }),
+      OpenAI.InternalServerError,
+    );
   });
 
   it("lists models and gets one by an id with slashes", async () => {
@@ -220,7 +252,11 @@ describe("REST shim through the official openai SDK", () => {
     assert.ok(ids.includes("mock-gpt"));
     const one = await client.models.retrieve("fixture/*");
     assert.equal(one.owned_by, "openai");
-    const limited = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "sk-limited-user-key-000000000000", maxRetries: 0 });
+    const limited = new OpenAI({
+      baseURL: `${gateway.url}/v1`,
+      apiKey: "sk-limited-user-key-000000000000",
+      maxRetries: 0,
+    });
     const visible = (await limited.models.list()).data.map((model) => model.id);
     assert.deepEqual(visible, ["mock-gpt"]);
   });
