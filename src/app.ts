@@ -1,6 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
+import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
@@ -10,6 +11,7 @@ import { ProviderInvoker } from "./providers/provider-invoker.js";
 import { getProvider } from "./providers/registry.js";
 import { UpstreamExecutor } from "./providers/shared/execute.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
+import { withMatrixAccess } from "./rest/route-access.js";
 import { Router, type RouterOptions } from "./router/router.js";
 import { type RunningServer, startServer } from "./server.js";
 
@@ -56,15 +58,15 @@ export async function startApp(options: AppOptions): Promise<App> {
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };
   const rest = new RestShim({ gateway, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health }, [
-    ...coreRestRoutes(),
-    ...(options.extraRestRoutes ?? []),
+    // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
+    ...withMatrixAccess([...coreRestRoutes(), ...(options.extraRestRoutes ?? [])]),
   ]);
   const server = await startServer({
     host: options.host,
     port: options.port,
     ...(options.tls ? { tls: options.tls } : {}),
     readMaxBytes: options.maxBodyBytes,
-    interceptors: [authAndLogInterceptor(authenticator, logger)],
+    interceptors: [authAndLogInterceptor(authenticator, logger), authorizationInterceptor()],
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));
       options.extraConnectRoutes?.(connectRouter);

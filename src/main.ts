@@ -6,6 +6,7 @@ import { formatCheckReport } from "./config/check.js";
 import { ConfigError } from "./config/config-error.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
+import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
 import type { RouterOptions } from "./router/router.js";
 
@@ -101,6 +102,13 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  const keys = await openKeysModule({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    redisUrl: config.redisUrl,
+    masterKey,
+    logger,
+  });
   const app = await startApp({
     deployments: config.deployments,
     host: config.server.host,
@@ -111,6 +119,10 @@ async function main(argv: readonly string[]): Promise<number> {
     dropParams: config.dropParams,
     router: routerOptions(config),
     logger,
+    authenticator: keys.authenticator,
+    extraRestRoutes: keys.restRoutes,
+    extraConnectRoutes: keys.connectRoutes,
+    onClose: () => keys.close(),
   });
   process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
   logger.info({ url: app.url, deployments: config.deployments.length }, "listening");

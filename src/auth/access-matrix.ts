@@ -19,8 +19,18 @@ const CALLS_MODELS: Record<PrincipalRole, Access> = {
   user: "allow",
   viewer: "deny",
 };
-const ADMIN_ONLY: Record<PrincipalRole, Access> = { admin: "allow", team_admin: "deny", user: "deny", viewer: "deny" };
-const MANAGERS: Record<PrincipalRole, Access> = { admin: "allow", team_admin: "scoped", user: "deny", viewer: "deny" };
+const ADMIN_ONLY: Record<PrincipalRole, Access> = {
+  admin: "allow",
+  team_admin: "deny",
+  user: "deny",
+  viewer: "deny",
+};
+const MANAGERS: Record<PrincipalRole, Access> = {
+  admin: "allow",
+  team_admin: "scoped",
+  user: "deny",
+  viewer: "deny",
+};
 const READ_OWN: Record<PrincipalRole, Access> = {
   admin: "allow",
   team_admin: "scoped",

@@ -1,5 +1,5 @@
 import type { Interceptor } from "@connectrpc/connect";
-import { roleMayCall } from "../auth/access-matrix.js";
+import { accessRule, roleMayCall } from "../auth/access-matrix.js";
 import { GatewayError } from "../core/errors/gateway-error.js";
 import { principalKey } from "./context.js";
 
@@ -11,6 +11,7 @@ import { principalKey } from "./context.js";
 export function authorizationInterceptor(): Interceptor {
   return (next) => async (request) => {
     const route = `/${request.service.typeName}/${request.method.name}`;
+    if (accessRule(route) === "public") return next(request);
     const principal = request.contextValues.get(principalKey);
     if (principal === undefined) {
       throw new GatewayError("authentication", "Authentication required.", { reason: "invalid_api_key" });

@@ -12,10 +12,10 @@ import {
   KeyRole,
   KeySchema,
   KeyState,
-  type Limits as ProtoLimits,
   LimitsSchema,
-  type ModelLimit as ProtoModelLimit,
   ModelLimitSchema,
+  type Limits as ProtoLimits,
+  type ModelLimit as ProtoModelLimit,
   type Team as ProtoTeam,
   TeamMemberSchema,
   TeamRole,
@@ -269,7 +269,9 @@ export function teamToProto(view: TeamView): ProtoTeam {
     models: team.models,
     limits: limitsToProto(team.limits),
     maxKeyDuration:
-      team.maxKeyDurationSeconds === undefined ? undefined : durationFromMs(team.maxKeyDurationSeconds * 1_000),
+      team.maxKeyDurationSeconds === undefined
+        ? undefined
+        : durationFromMs(team.maxKeyDurationSeconds * 1_000),
     metadata: team.metadata as JsonObject,
     tags: team.tags,
     members: team.members.map((member) =>
@@ -296,7 +298,10 @@ export function rejectUnknownFields(message: unknown, path = ""): void {
   if (Array.isArray(unknown) && unknown.length > 0) {
     const first = unknown[0] as { no?: number } | undefined;
     const where = path === "" ? "the request" : path;
-    throw invalidRequest(`Unknown field number ${first?.no ?? "?"} in ${where}.`, path === "" ? undefined : path);
+    throw invalidRequest(
+      `Unknown field number ${first?.no ?? "?"} in ${where}.`,
+      path === "" ? undefined : path,
+    );
   }
   for (const [name, value] of Object.entries(record)) {
     if (name.startsWith("$") || name === "metadata") continue;

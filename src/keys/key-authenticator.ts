@@ -12,7 +12,9 @@ const MAX_TOKEN_LENGTH = 512;
 export interface KeyAuthenticatorOptions {
   store: KeyStore;
   /** The master key (root admin); checked first, in constant time. */
-  master?: { isMasterKey(token: string): boolean; authenticate(token: string): Promise<Principal> } | undefined;
+  master?:
+    | { isMasterKey(token: string): boolean; authenticate(token: string): Promise<Principal> }
+    | undefined;
   /** Revoke / block / rotate / update notices from every replica. */
   bus?: InvalidationBus | undefined;
   /** How long a cached lookup is trusted while the bus is live. */

@@ -31,7 +31,12 @@ export interface Excess {
 }
 
 export function teamBound(team: Team): KeyBound {
-  return { kind: "team", models: team.models, limits: team.limits, maxLifetimeSeconds: team.maxKeyDurationSeconds };
+  return {
+    kind: "team",
+    models: team.models,
+    limits: team.limits,
+    maxLifetimeSeconds: team.maxKeyDurationSeconds,
+  };
 }
 
 export function creatorBound(creator: VirtualKey): KeyBound {
@@ -56,14 +61,21 @@ const MODEL_LIMIT_FIELDS = [
  * creator's models, limits, per-model limits and expiry; a team's maximum key lifetime.
  */
 export function inheritFrom(key: BoundedKey, bound: KeyBound): BoundedKey {
-  const limits: Limits = { ...key.limits, modelLimits: key.limits.modelLimits.map((limit) => ({ ...limit })) };
+  const limits: Limits = {
+    ...key.limits,
+    modelLimits: key.limits.modelLimits.map((limit) => ({ ...limit })),
+  };
   let models = key.models;
   if (bound.kind === "creator") {
     if (models.length === 0) models = [...bound.models];
     for (const [field] of CAPPED_LIMITS) {
       if (limits[field] === undefined) limits[field] = bound.limits[field];
     }
-    if (limits.maxBudget !== undefined && limits.budgetDuration === undefined && bound.limits.maxBudget !== undefined) {
+    if (
+      limits.maxBudget !== undefined &&
+      limits.budgetDuration === undefined &&
+      bound.limits.maxBudget !== undefined
+    ) {
       limits.budgetDuration = bound.limits.budgetDuration;
     }
     for (const parentLimit of bound.limits.modelLimits) {
@@ -129,7 +141,10 @@ export function findExcess(key: BoundedKey, bound: KeyBound): Excess | undefined
   const latest = latestExpiry(key, bound);
   if (latest !== undefined) {
     if (key.expiresAt === undefined || key.expiresAt.getTime() > latest.getTime()) {
-      return { param: "expire_time", message: `expire_time must be no later than ${latest.toISOString()} (${of} limit).` };
+      return {
+        param: "expire_time",
+        message: `expire_time must be no later than ${latest.toISOString()} (${of} limit).`,
+      };
     }
   }
   return undefined;

@@ -2,7 +2,14 @@ import { createHash } from "node:crypto";
 import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
 import type { Principal, PrincipalRole } from "../core/types/principal.js";
 import type { InvalidationBus } from "./invalidation-bus.js";
-import { type BoundedKey, creatorBound, findExcess, inheritFrom, type KeyBound, teamBound } from "./key-bounds.js";
+import {
+  type BoundedKey,
+  creatorBound,
+  findExcess,
+  inheritFrom,
+  type KeyBound,
+  teamBound,
+} from "./key-bounds.js";
 import {
   type KeyFieldPath,
   type TeamFieldPath,
@@ -117,7 +124,8 @@ export class KeyManager {
     validateKeyDraft(draft, now);
     if (ttlSeconds !== undefined) {
       if (draft.expiresAt !== undefined) throw invalidRequest("Set expire_time or ttl, not both.", "ttl");
-      if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) throw invalidRequest("ttl must be positive.", "ttl");
+      if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0)
+        throw invalidRequest("ttl must be positive.", "ttl");
       draft = { ...draft, expiresAt: new Date(now.getTime() + ttlSeconds * 1_000) };
     }
     const role: PrincipalRole = draft.role ?? "user";
@@ -266,7 +274,8 @@ export class KeyManager {
     checkEtag(etag, keyEtag(key));
     if (key.storedState === target) return view(key, now);
     if (key.storedState === "revoked") throw invalidState("A revoked key stays revoked.");
-    if (target === "active" && key.storedState !== "blocked") throw invalidState("Only a blocked key can be unblocked.");
+    if (target === "active" && key.storedState !== "blocked")
+      throw invalidState("Only a blocked key can be unblocked.");
     const updated = await this.store.setKeyState(keyId, key.version, target, now);
     if (updated === undefined) throw staleEtag();
     await this.publish({ kind: "key", keyId });
@@ -281,7 +290,10 @@ export class KeyManager {
   ): Promise<{ view: KeyView; secret: string }> {
     const now = this.now();
     if (!Number.isFinite(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
-      throw invalidRequest(`grace_period must be between 0 and ${MAX_GRACE_SECONDS} seconds.`, "grace_period");
+      throw invalidRequest(
+        `grace_period must be between 0 and ${MAX_GRACE_SECONDS} seconds.`,
+        "grace_period",
+      );
     }
     const key = await this.managedKey(principal, keyId);
     checkEtag(etag, keyEtag(key));
@@ -388,7 +400,12 @@ export class KeyManager {
     for (const keyId of revoked) await this.publish({ kind: "key", keyId });
   }
 
-  async addTeamMember(principal: Principal, teamId: string, userId: string, role: TeamMemberRole): Promise<TeamView> {
+  async addTeamMember(
+    principal: Principal,
+    teamId: string,
+    userId: string,
+    role: TeamMemberRole,
+  ): Promise<TeamView> {
     checkId(userId, "member.user_id");
     if (principal.role === "team_admin" && role === "admin") {
       throw denied("member.role", "A team admin may add members only.");
@@ -505,10 +522,14 @@ function checkEtag(given: string | undefined, current: string): void {
 }
 
 function staleEtag(): GatewayError {
-  return new GatewayError("conflict", "etag does not match: the resource changed since you read it. Read it again.", {
-    param: "etag",
-    reason: "etag_mismatch",
-  });
+  return new GatewayError(
+    "conflict",
+    "etag does not match: the resource changed since you read it. Read it again.",
+    {
+      param: "etag",
+      reason: "etag_mismatch",
+    },
+  );
 }
 
 function invalidState(message: string): GatewayError {

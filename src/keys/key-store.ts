@@ -40,9 +40,19 @@ export interface KeyStore {
   insertKey(key: VirtualKey, secretHash: string): Promise<void>;
   getKey(keyId: string, now: Date): Promise<VirtualKey | undefined>;
   findKeyBySecretHash(secretHash: string, now: Date): Promise<KeyBySecret | undefined>;
-  listKeys(filter: KeyListFilter, after: ListCursor | undefined, limit: number, now: Date): Promise<VirtualKey[]>;
+  listKeys(
+    filter: KeyListFilter,
+    after: ListCursor | undefined,
+    limit: number,
+    now: Date,
+  ): Promise<VirtualKey[]>;
   updateKey(keyId: string, version: number, changes: KeyChanges, now: Date): Promise<VirtualKey | undefined>;
-  setKeyState(keyId: string, version: number, state: StoredKeyState, now: Date): Promise<VirtualKey | undefined>;
+  setKeyState(
+    keyId: string,
+    version: number,
+    state: StoredKeyState,
+    now: Date,
+  ): Promise<VirtualKey | undefined>;
   /** Adds a new current secret; older secrets end at graceUntil (or now, when undefined). */
   rotateKey(
     keyId: string,
@@ -55,7 +65,11 @@ export interface KeyStore {
 
   insertTeam(team: Team): Promise<boolean>;
   getTeam(teamId: string): Promise<Team | undefined>;
-  listTeams(teamIds: readonly string[] | undefined, after: ListCursor | undefined, limit: number): Promise<Team[]>;
+  listTeams(
+    teamIds: readonly string[] | undefined,
+    after: ListCursor | undefined,
+    limit: number,
+  ): Promise<Team[]>;
   updateTeam(teamId: string, version: number, changes: TeamChanges, now: Date): Promise<Team | undefined>;
   /** Deletes the team and its members and revokes its keys; returns the revoked key ids, or undefined on a stale version. */
   deleteTeam(teamId: string, version: number, now: Date): Promise<string[] | undefined>;

@@ -19,7 +19,8 @@ export function encodePageToken(fingerprint: string, cursor: ListCursor): string
 
 export function decodePageToken(token: string, fingerprint: string): ListCursor | undefined {
   if (token === "") return undefined;
-  const invalid = () => invalidRequest("page_token is not a token from this query; start again without it.", "page_token");
+  const invalid = () =>
+    invalidRequest("page_token is not a token from this query; start again without it.", "page_token");
   if (token.length > 1_024 || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid();
   let value: unknown;
   try {

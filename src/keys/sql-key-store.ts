@@ -1,6 +1,14 @@
 import type { Kysely, Selectable } from "kysely";
+import type { PrincipalRole } from "../core/types/principal.js";
 import type { Database, KeyTable, LimitColumns, TeamTable } from "../store/schema.js";
-import type { KeyBySecret, KeyChanges, KeyListFilter, KeyStore, ListCursor, TeamChanges } from "./key-store.js";
+import type {
+  KeyBySecret,
+  KeyChanges,
+  KeyListFilter,
+  KeyStore,
+  ListCursor,
+  TeamChanges,
+} from "./key-store.js";
 import type {
   Limits,
   ModelLimit,
@@ -10,7 +18,6 @@ import type {
   TeamMemberRole,
   VirtualKey,
 } from "./key-types.js";
-import type { PrincipalRole } from "../core/types/principal.js";
 
 /**
  * The key store over Kysely, for SQLite and PostgreSQL alike (one schema, the same queries). Every value is
@@ -24,13 +31,22 @@ export class SqlKeyStore implements KeyStore {
       await tx.insertInto("sb_keys").values(keyToRow(key)).execute();
       await tx
         .insertInto("sb_key_secrets")
-        .values({ secret_hash: secretHash, key_id: key.keyId, created_at: iso(key.createdAt), expires_at: null })
+        .values({
+          secret_hash: secretHash,
+          key_id: key.keyId,
+          created_at: iso(key.createdAt),
+          expires_at: null,
+        })
         .execute();
     });
   }
 
   async getKey(keyId: string, now: Date): Promise<VirtualKey | undefined> {
-    const row = await this.db.selectFrom("sb_keys").selectAll().where("key_id", "=", keyId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("sb_keys")
+      .selectAll()
+      .where("key_id", "=", keyId)
+      .executeTakeFirst();
     if (row === undefined) return undefined;
     return this.withGrace(rowToKey(row), now);
   }
@@ -101,8 +117,10 @@ export class SqlKeyStore implements KeyStore {
     if ("teamId" in changes) values.team_id = changes.teamId ?? null;
     if ("role" in changes && changes.role !== undefined) values.role = changes.role;
     if ("models" in changes) values.models = JSON.stringify(changes.models ?? []);
-    if ("limits" in changes && changes.limits !== undefined) Object.assign(values, limitsToColumns(changes.limits));
-    if ("expiresAt" in changes) values.expires_at = changes.expiresAt === undefined ? null : iso(changes.expiresAt);
+    if ("limits" in changes && changes.limits !== undefined)
+      Object.assign(values, limitsToColumns(changes.limits));
+    if ("expiresAt" in changes)
+      values.expires_at = changes.expiresAt === undefined ? null : iso(changes.expiresAt);
     if ("metadata" in changes) values.metadata = JSON.stringify(changes.metadata ?? {});
     if ("tags" in changes) values.tags = JSON.stringify(changes.tags ?? []);
     const result = await this.db
@@ -189,7 +207,11 @@ export class SqlKeyStore implements KeyStore {
   }
 
   async getTeam(teamId: string): Promise<Team | undefined> {
-    const row = await this.db.selectFrom("sb_teams").selectAll().where("team_id", "=", teamId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("sb_teams")
+      .selectAll()
+      .where("team_id", "=", teamId)
+      .executeTakeFirst();
     if (row === undefined) return undefined;
     const members = await this.db
       .selectFrom("sb_team_members")
@@ -225,12 +247,19 @@ export class SqlKeyStore implements KeyStore {
     return teams;
   }
 
-  async updateTeam(teamId: string, version: number, changes: TeamChanges, now: Date): Promise<Team | undefined> {
+  async updateTeam(
+    teamId: string,
+    version: number,
+    changes: TeamChanges,
+    now: Date,
+  ): Promise<Team | undefined> {
     const values: Partial<TeamTable> = { updated_at: iso(now), version: version + 1 };
     if ("displayName" in changes) values.display_name = changes.displayName ?? "";
     if ("models" in changes) values.models = JSON.stringify(changes.models ?? []);
-    if ("limits" in changes && changes.limits !== undefined) Object.assign(values, limitsToColumns(changes.limits));
-    if ("maxKeyDurationSeconds" in changes) values.max_key_duration_seconds = changes.maxKeyDurationSeconds ?? null;
+    if ("limits" in changes && changes.limits !== undefined)
+      Object.assign(values, limitsToColumns(changes.limits));
+    if ("maxKeyDurationSeconds" in changes)
+      values.max_key_duration_seconds = changes.maxKeyDurationSeconds ?? null;
     if ("metadata" in changes) values.metadata = JSON.stringify(changes.metadata ?? {});
     if ("tags" in changes) values.tags = JSON.stringify(changes.tags ?? []);
     const result = await this.db
@@ -252,7 +281,11 @@ export class SqlKeyStore implements KeyStore {
         .executeTakeFirst();
       if (result.numDeletedRows === 0n) return undefined;
       await tx.deleteFrom("sb_team_members").where("team_id", "=", teamId).execute();
-      const keys = await tx.selectFrom("sb_keys").select(["key_id", "version"]).where("team_id", "=", teamId).execute();
+      const keys = await tx
+        .selectFrom("sb_keys")
+        .select(["key_id", "version"])
+        .where("team_id", "=", teamId)
+        .execute();
       const keyIds = keys.map((key) => key.key_id);
       if (keyIds.length > 0) {
         await tx.deleteFrom("sb_key_secrets").where("key_id", "in", keyIds).execute();
@@ -307,7 +340,11 @@ export class SqlKeyStore implements KeyStore {
 }
 
 async function bumpTeam(db: Kysely<Database>, teamId: string, now: Date): Promise<void> {
-  const row = await db.selectFrom("sb_teams").select("version").where("team_id", "=", teamId).executeTakeFirst();
+  const row = await db
+    .selectFrom("sb_teams")
+    .select("version")
+    .where("team_id", "=", teamId)
+    .executeTakeFirst();
   if (row === undefined) return;
   await db
     .updateTable("sb_teams")

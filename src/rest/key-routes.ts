@@ -76,19 +76,29 @@ const teamFields = {
   metadata: z.record(z.string(), z.unknown()).nullable().optional(),
   tags: z.array(z.string().max(128)).max(64).nullable().optional(),
 };
-const member = z.strictObject({ user_id: z.string().min(1).max(128), role: z.enum(["admin", "user"]).optional() });
+const member = z.strictObject({
+  user_id: z.string().min(1).max(128),
+  role: z.enum(["admin", "user"]).optional(),
+});
 const teamNewSchema = z.strictObject({
   team_id: z.string().max(64).optional(),
   members_with_roles: z.array(member).max(1_000).optional(),
   ...teamFields,
 });
-const teamUpdateSchema = z.strictObject({ team_id: z.string().min(1).max(64), etag: z.string().optional(), ...teamFields });
+const teamUpdateSchema = z.strictObject({
+  team_id: z.string().min(1).max(64),
+  etag: z.string().optional(),
+  ...teamFields,
+});
 const teamDeleteSchema = z.strictObject({ team_ids: z.array(z.string().min(1).max(64)).min(1).max(100) });
 const memberAddSchema = z.strictObject({
   team_id: z.string().min(1).max(64),
   member: z.union([member, z.array(member).min(1).max(1_000)]),
 });
-const memberDeleteSchema = z.strictObject({ team_id: z.string().min(1).max(64), user_id: z.string().min(1).max(128) });
+const memberDeleteSchema = z.strictObject({
+  team_id: z.string().min(1).max(64),
+  user_id: z.string().min(1).max(128),
+});
 
 /** Domain paths → LiteLLM names, for error params and messages. */
 const REST_NAMES: Record<string, string> = {
@@ -177,7 +187,8 @@ function limitsFrom(body: KeyFieldsBody | TeamFieldsBody): Limits {
   };
   for (const [model, rpm] of Object.entries(body.model_rpm_limit ?? {})) entry(model).rpmLimit = rpm;
   for (const [model, tpm] of Object.entries(body.model_tpm_limit ?? {})) entry(model).tpmLimit = tpm;
-  for (const [model, budget] of Object.entries(body.model_max_budget ?? {})) entry(model).maxBudget = budget.budget_limit;
+  for (const [model, budget] of Object.entries(body.model_max_budget ?? {}))
+    entry(model).maxBudget = budget.budget_limit;
   return {
     maxBudget: value(body.max_budget),
     budgetDuration: value(body.budget_duration),
@@ -190,7 +201,12 @@ function limitsFrom(body: KeyFieldsBody | TeamFieldsBody): Limits {
 }
 
 function expiryFrom(body: KeyFieldsBody): Date | undefined {
-  if (body.duration !== undefined && body.duration !== null && body.expires !== undefined && body.expires !== null) {
+  if (
+    body.duration !== undefined &&
+    body.duration !== null &&
+    body.expires !== undefined &&
+    body.expires !== null
+  ) {
     throw invalidRequest("Set duration or expires, not both.", "duration");
   }
   if (typeof body.duration === "string") {
@@ -386,7 +402,12 @@ const HANDLERS: Record<string, Handler> = {
     const body = parse(deleteSchema, await readJsonBody(context.request, maxBytes));
     const deleted: string[] = [];
     for (const reference of body.keys) {
-      const view = await manager.setKeyState(principalOf(context), await keyIdOf(manager, reference), "revoked", undefined);
+      const view = await manager.setKeyState(
+        principalOf(context),
+        await keyIdOf(manager, reference),
+        "revoked",
+        undefined,
+      );
       deleted.push(view.key.keyId);
     }
     return { deleted_keys: deleted };
@@ -416,18 +437,31 @@ const HANDLERS: Record<string, Handler> = {
         userId: params.get("user_id") ?? undefined,
         state: (state ?? undefined) as "active" | "blocked" | "revoked" | "expired" | undefined,
       },
-      { pageSize: size === null ? undefined : Number(size), pageToken: params.get("page_token") ?? undefined },
+      {
+        pageSize: size === null ? undefined : Number(size),
+        pageToken: params.get("page_token") ?? undefined,
+      },
     );
     return { keys: page.keys.map(keyToRest), next_page_token: page.nextPageToken || null };
   },
   "POST /key/block": async (context, manager, maxBytes) => {
     const body = parse(keyActionSchema, await readJsonBody(context.request, maxBytes));
-    const view = await manager.setKeyState(principalOf(context), await keyIdOf(manager, body.key), "blocked", body.etag);
+    const view = await manager.setKeyState(
+      principalOf(context),
+      await keyIdOf(manager, body.key),
+      "blocked",
+      body.etag,
+    );
     return keyToRest(view);
   },
   "POST /key/unblock": async (context, manager, maxBytes) => {
     const body = parse(keyActionSchema, await readJsonBody(context.request, maxBytes));
-    const view = await manager.setKeyState(principalOf(context), await keyIdOf(manager, body.key), "active", body.etag);
+    const view = await manager.setKeyState(
+      principalOf(context),
+      await keyIdOf(manager, body.key),
+      "active",
+      body.etag,
+    );
     return keyToRest(view);
   },
   "POST /key/regenerate": async (context, manager, maxBytes) => {
@@ -446,7 +480,12 @@ const HANDLERS: Record<string, Handler> = {
     const principal = principalOf(context);
     let view = await manager.createTeam(principal, teamDraftFrom(body));
     for (const item of body.members_with_roles ?? []) {
-      view = await manager.addTeamMember(principal, view.team.teamId, item.user_id, item.role === "admin" ? "admin" : "member");
+      view = await manager.addTeamMember(
+        principal,
+        view.team.teamId,
+        item.user_id,
+        item.role === "admin" ? "admin" : "member",
+      );
     }
     return teamToRest(view);
   },

@@ -65,9 +65,21 @@ export const MIGRATIONS: Record<string, Migration> = {
         .addColumn("updated_at", "text", (column) => column.notNull())
         .addColumn("version", "integer", (column) => column.notNull())
         .execute();
-      await db.schema.createIndex("sb_keys_team_idx").on("sb_keys").columns(["team_id", "created_at"]).execute();
-      await db.schema.createIndex("sb_keys_user_idx").on("sb_keys").columns(["user_id", "created_at"]).execute();
-      await db.schema.createIndex("sb_keys_created_idx").on("sb_keys").columns(["created_at", "key_id"]).execute();
+      await db.schema
+        .createIndex("sb_keys_team_idx")
+        .on("sb_keys")
+        .columns(["team_id", "created_at"])
+        .execute();
+      await db.schema
+        .createIndex("sb_keys_user_idx")
+        .on("sb_keys")
+        .columns(["user_id", "created_at"])
+        .execute();
+      await db.schema
+        .createIndex("sb_keys_created_idx")
+        .on("sb_keys")
+        .columns(["created_at", "key_id"])
+        .execute();
 
       await db.schema
         .createTable("sb_key_secrets")
@@ -108,5 +120,7 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   if (error !== undefined) {
     throw new Error("Database migration failed.", { cause: error });
   }
-  return (results ?? []).filter((result) => result.status === "Success").map((result) => result.migrationName);
+  return (results ?? [])
+    .filter((result) => result.status === "Success")
+    .map((result) => result.migrationName);
 }

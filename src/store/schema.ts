@@ -1,4 +1,3 @@
-
 /**
  * The tables of the gateway's own database, one schema for SQLite and PostgreSQL. Timestamps are ISO-8601 UTC
  * text with milliseconds (fixed width, so they sort as text on both databases); lists, per-model limits and
