@@ -45,6 +45,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     interceptors: options.interceptors,
     fallback: options.fallback as Parameters<typeof connectNodeAdapter>[0]["fallback"],
     readMaxBytes: options.readMaxBytes,
+    // Strict input: a JSON field this server does not know is InvalidArgument, not silently dropped.
+    jsonOptions: { ignoreUnknownFields: false },
   });
   let inFlight = 0;
   const counted = (

@@ -22,6 +22,8 @@ export interface BoundedKey {
   expiresAt?: Date | undefined;
   /** When the key's lifetime started (its creation), for a team's maximum key lifetime. */
   createdAt: Date;
+  /** True when expiresAt was filled from a bound rather than chosen by the caller (a later bound may lower it). */
+  expiryInherited?: boolean | undefined;
 }
 
 export interface Excess {
@@ -85,9 +87,14 @@ export function inheritFrom(key: BoundedKey, bound: KeyBound): BoundedKey {
     }
   }
   let expiresAt = key.expiresAt;
+  let expiryInherited = key.expiryInherited;
   const latest = latestExpiry(key, bound);
-  if (expiresAt === undefined && latest !== undefined) expiresAt = latest;
-  return { ...key, models, limits, expiresAt };
+  const unset = expiresAt === undefined || expiryInherited === true;
+  if (unset && latest !== undefined && (expiresAt === undefined || latest.getTime() < expiresAt.getTime())) {
+    expiresAt = latest;
+    expiryInherited = true;
+  }
+  return { ...key, models, limits, expiresAt, expiryInherited };
 }
 
 /** The first way the key exceeds the bound, or undefined when it stays within. */

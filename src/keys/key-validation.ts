@@ -24,7 +24,6 @@ export function checkText(value: string | undefined, param: string, max = MAX_TE
   if (value === undefined) return;
   if (value.length > max) throw invalidRequest(`${param} is longer than ${max} characters.`, param);
   if (hasControlCharacters(value)) throw invalidRequest(`${param} contains control characters.`, param);
-  throw invalidRequest(`${param} contains control characters.`, param);
 }
 
 export function checkId(value: string | undefined, param: string): void {

@@ -96,7 +96,7 @@ async function openPostgres(
   try {
     // A fresh connection may name a schema that does not exist yet; PostgreSQL allows that until first use.
     if (schema !== undefined) await db.schema.createSchema(schema).ifNotExists().execute();
-    await migrateToLatest(db as Kysely<unknown>);
+    await migrateToLatest(db as Kysely<unknown>, schema);
   } catch (error) {
     await db.destroy();
     throw error;

@@ -109,12 +109,14 @@ class InCodeMigrationProvider implements MigrationProvider {
  * PostgreSQL) so replicas starting together migrate once. Throws when a migration fails: a gateway with a
  * half-migrated database must not serve.
  */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: new InCodeMigrationProvider(),
     migrationTableName: "sb_migrations",
     migrationLockTableName: "sb_migrations_lock",
+    // Kysely finds its tables by introspecting every schema: name ours, or another schema's tables would match.
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
