@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { GatewayError } from "../../../src/core/errors/gateway-error.js";
 import type { ChatRequest, Message } from "../../../src/core/types/chat.js";
