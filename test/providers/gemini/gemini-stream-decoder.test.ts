@@ -77,7 +77,7 @@ describe("gemini stream decoding (recorded)", () => {
     assert.equal(summary.toolCalls[0]?.name, "weather");
     assert.deepEqual(JSON.parse(summary.toolCalls[0]!.arguments), { location: "San Francisco" });
     assert.match(
-      String((summary.toolCalls[0]?.providerOptions as Record<string, unknown>)["thoughtSignature"]),
+      String((summary.toolCalls[0]!.providerOptions as Record<string, unknown>)["thoughtSignature"]),
       /^EqUCCqIC/,
     );
     assert.equal(summary.finish[0]?.reason, "tool_calls");
@@ -137,7 +137,7 @@ describe("gemini stream decoding (recorded)", () => {
     assert.equal(call.toolCalls[0]?.name, "get_country");
     assert.equal(call.toolCalls[0]?.arguments, "{}");
     assert.match(
-      String((call.toolCalls[0]?.providerOptions as Record<string, unknown>)["thoughtSignature"]),
+      String((call.toolCalls[0]!.providerOptions as Record<string, unknown>)["thoughtSignature"]),
       /^EpwICpkI/,
     );
     const answer = replay(second!.response.body!.string);
