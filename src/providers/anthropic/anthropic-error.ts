@@ -1,6 +1,6 @@
 import type { ErrorKind } from "../../core/errors/error-kind.js";
 import { GatewayError } from "../../core/errors/gateway-error.js";
-import { retryAfterFromHeaders } from "../shared/retry-after.js";
+import { parseRetryAfterMs } from "../shared/retry-after.js";
 import { truncateMessage, tryParseJson } from "../shared/upstream-json.js";
 import { anthropicErrorBodySchema } from "./anthropic-api.js";
 
@@ -22,7 +22,7 @@ export function parseAnthropicError(
   const parsed = anthropicErrorBodySchema.safeParse(tryParseJson(bodyText));
   const type = parsed.success ? parsed.data.error.type : undefined;
   const message = parsed.success ? parsed.data.error.message : undefined;
-  return anthropicError(type, message, status, retryAfterFromHeaders(headers));
+  return anthropicError(type, message, status, parseRetryAfterMs(headers));
 }
 
 /** Builds the GatewayError for an Anthropic error type; `status` is 200 for in-stream errors. */

@@ -1,6 +1,6 @@
 import type { ErrorKind } from "../../core/errors/error-kind.js";
 import { GatewayError } from "../../core/errors/gateway-error.js";
-import { durationToMs, retryAfterFromHeaders } from "../shared/retry-after.js";
+import { parseRetryAfterMs } from "../shared/retry-after.js";
 import { truncateMessage, tryParseJson } from "../shared/upstream-json.js";
 import { type GeminiErrorBody, geminiErrorBodySchema } from "./gemini-api.js";
 
@@ -21,7 +21,7 @@ export function parseGeminiError(
   provider: string = GEMINI_PROVIDER_ID,
 ): GatewayError {
   const body = errorBodyOf(tryParseJson(bodyText));
-  return geminiError(body, status, provider, retryAfterFromHeaders(headers));
+  return geminiError(body, status, provider, parseRetryAfterMs(headers));
 }
 
 export function errorBodyOf(value: unknown): GeminiErrorBody | undefined {
@@ -131,4 +131,11 @@ function messageFor(kind: ErrorKind, upstreamMessage: string | undefined, provid
     default:
       return `${name} rejected the request${detail}`;
   }
+}
+
+/** Google's protobuf Duration JSON form ("34.4s") in milliseconds. */
+function durationToMs(duration: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(duration.trim());
+  if (match === null) return undefined;
+  return Math.round(Number(match[1]) * 1000);
 }

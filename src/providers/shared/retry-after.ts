@@ -1,41 +1,35 @@
+type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /**
- * Reads how long an upstream asked us to wait: `retry-after-ms`, then `retry-after` as seconds or an HTTP date.
- * Returns undefined when absent or unreadable, so that the router's own backoff applies.
+ * Reads how long an upstream asked us to wait: `retry-after-ms` (OpenAI, Azure), then `retry-after` as seconds
+ * or an HTTP date. Undefined when absent or unparseable; capped at one hour so a bad header cannot park a
+ * deployment forever.
  */
-export function retryAfterFromHeaders(
-  headers: Record<string, string | string[] | undefined>,
-  now: number = Date.now(),
-): number | undefined {
-  const milliseconds = headerValue(headers, "retry-after-ms");
-  if (milliseconds !== undefined) {
-    const value = Number(milliseconds);
-    if (Number.isFinite(value) && value >= 0) return Math.round(value);
+export function parseRetryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const ms = header(headers, "retry-after-ms");
+  if (ms !== undefined) {
+    const value = Number(ms);
+    if (Number.isFinite(value) && value >= 0) return Math.min(value, 3_600_000);
   }
-  const retryAfter = headerValue(headers, "retry-after");
-  if (retryAfter === undefined) return undefined;
-  const seconds = Number(retryAfter);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(retryAfter);
+  const after = header(headers, "retry-after");
+  if (after === undefined) return undefined;
+  const seconds = Number(after);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 3_600_000);
+  const date = Date.parse(after);
   if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
+  return Math.min(Math.max(0, date - now), 3_600_000);
 }
 
-/** Google's protobuf Duration JSON form ("34.4s") in milliseconds. */
-export function durationToMs(duration: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)s$/.exec(duration.trim());
-  if (match === null) return undefined;
-  return Math.round(Number(match[1]) * 1000);
-}
-
-/** Case-insensitive header lookup over a Node-style header record. */
-export function headerValue(
-  headers: Record<string, string | string[] | undefined>,
-  name: string,
-): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== lower || value === undefined) continue;
-    return Array.isArray(value) ? value[0] : value;
+/** Parses a JSON error body; undefined when the body is not JSON. */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }

@@ -79,7 +79,7 @@ describe("anthropic errors", () => {
 
   it("falls back to the status when the body is not Anthropic's envelope", () => {
     assert.equal(parseAnthropicError(502, "<html>bad gateway</html>", {}).kind, "upstream_unavailable");
-    assert.equal(parseAnthropicError(429, "", { "Retry-After": "2" }).retryAfterMs, 2000);
+    assert.equal(parseAnthropicError(429, "", { "retry-after": "2" }).retryAfterMs, 2000);
     assert.equal(parseAnthropicError(401, "", {}).kind, "upstream_auth");
     assert.equal(parseAnthropicError(404, "", {}).kind, "model_not_found");
   });
