@@ -27,7 +27,11 @@ describe("client disconnect aborts the upstream request", () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: gateway.headers,
-      body: JSON.stringify({ model: "fixture/hang-stream", stream: true, messages: [{ role: "user", content: "x" }] }),
+      body: JSON.stringify({
+        model: "fixture/hang-stream",
+        stream: true,
+        messages: [{ role: "user", content: "x" }],
+      }),
       signal: controller.signal,
     });
     assert.equal(response.status, 200);
@@ -60,7 +64,12 @@ describe("Connect cancel aborts the upstream request", () => {
     const { chat } = createSwitchboardClient({ baseUrl: gateway.url, apiKey: MASTER_KEY, protocol: "grpc" });
     const controller = new AbortController();
     const stream = chat.stream(
-      { request: { model: "fixture/hang-stream", messages: [{ role: Role.USER, content: [{ part: { case: "text", value: "x" } }] }] } },
+      {
+        request: {
+          model: "fixture/hang-stream",
+          messages: [{ role: Role.USER, content: [{ part: { case: "text", value: "x" } }] }],
+        },
+      },
       { signal: controller.signal },
     );
     let abortedAt = 0;

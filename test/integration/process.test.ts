@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -48,7 +48,9 @@ describe("the switchboard process", () => {
       const key = /\n\s+(sk-sb-master-\S+)\n/.exec(first.stderr())?.[1];
       assert.ok(key, "the generated key is printed once");
       assert.match(first.stderr(), /curl .*\/v1\/chat\/completions/);
-      const stored = readdirSync(dataDir).map((name) => readFileSync(join(dataDir, name), "utf8")).join("\n");
+      const stored = readdirSync(dataDir)
+        .map((name) => readFileSync(join(dataDir, name), "utf8"))
+        .join("\n");
       assert.ok(!stored.includes(key), "only the hash is stored");
       const response = await fetch(`${first.url}/v1/chat/completions`, {
         method: "POST",
@@ -72,7 +74,10 @@ describe("the switchboard process", () => {
       assert.equal(chat["model"], "mock-gpt");
       assert.equal(typeof chat["latency_ms"], "number");
       assert.equal(typeof chat["request_id"], "string");
-      assert.ok(!first.stdout().includes(key) && !first.stdout().includes(key.slice(-12)), "the key never reaches the logs");
+      assert.ok(
+        !first.stdout().includes(key) && !first.stdout().includes(key.slice(-12)),
+        "the key never reaches the logs",
+      );
 
       const second = await startProcess(["--port", "0"], { SWITCHBOARD_DATA_DIR: dataDir });
       assert.ok(!/sk-sb-master-/.test(second.stderr()), "a second start does not print a key again");
@@ -95,7 +100,11 @@ describe("the switchboard process", () => {
       const response = await fetch(`${running.url}/v1/chat/completions`, {
         method: "POST",
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: "mock/slow-stream-100", stream: true, messages: [{ role: "user", content: "x" }] }),
+        body: JSON.stringify({
+          model: "mock/slow-stream-100",
+          stream: true,
+          messages: [{ role: "user", content: "x" }],
+        }),
       });
       assert.equal(response.status, 200);
       running.child.kill("SIGTERM");
@@ -116,7 +125,11 @@ describe("the switchboard process", () => {
   it("refuses to start with a weak master key", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--port", "0"], {
       cwd: ROOT,
-      env: { PATH: process.env["PATH"] ?? "", SWITCHBOARD_MASTER_KEY: "sk-1234", SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), "sb-")) },
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        SWITCHBOARD_MASTER_KEY: "sk-1234",
+        SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), "sb-")),
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let err = "";
@@ -159,8 +172,14 @@ describe("the switchboard process", () => {
     assert.ok(!out.includes("sk-canary-secret-value-0000111122223333"));
     assert.ok(!out.includes("sk-check-master-51f0c2a9d8e7b6a5f4e3"));
 
-    writeFileSync(file, "model_list:\n  - model_name: x\n    litellm_params:\n      model: openai/x\n      api_bse: http://x\n");
-    const bad = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "check", "--config", file], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    writeFileSync(
+      file,
+      "model_list:\n  - model_name: x\n    litellm_params:\n      model: openai/x\n      api_bse: http://x\n",
+    );
+    const bad = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "check", "--config", file], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let err = "";
     bad.stderr.on("data", (chunk: Buffer) => {
       err += chunk.toString();

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 
 const SRC = fileURLToPath(new URL("../../src/", import.meta.url));
 
@@ -43,7 +43,10 @@ describe("dependencies point one way (STYLE: core <- router, providers; edges ov
       for (const match of text.matchAll(/from\s+"(\.[^"]+)"/g)) {
         const target = room(resolve(dirname(file), match[1] ?? ""));
         if (target === from) continue;
-        assert.ok(allowed.includes(target), `${relative(SRC, file)} imports ${match[1]} (${target}/), which ${from}/ may not`);
+        assert.ok(
+          allowed.includes(target),
+          `${relative(SRC, file)} imports ${match[1]} (${target}/), which ${from}/ may not`,
+        );
       }
     });
   }

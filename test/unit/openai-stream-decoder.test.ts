@@ -10,7 +10,10 @@ function decode(name: string): ChatEvent[] {
   const events: ChatEvent[] = [];
   if (hasConformance(`${name}.sse`)) {
     const parser = new SseParser();
-    const messages = [...parser.push(new TextEncoder().encode(readConformance(`${name}.sse`))), ...parser.end()];
+    const messages = [
+      ...parser.push(new TextEncoder().encode(readConformance(`${name}.sse`))),
+      ...parser.end(),
+    ];
     for (const message of messages) events.push(...decoder.decode(message));
   } else {
     for (const line of readChunks(`${name}.chunks.jsonl`)) events.push(...decoder.decode({ data: line }));
@@ -23,7 +26,8 @@ function decode(name: string): ChatEvent[] {
 function toolCalls(events: ChatEvent[]): { index: number; id: string; name: string; args: string }[] {
   const calls = new Map<number, { index: number; id: string; name: string; args: string }>();
   for (const event of events) {
-    if (event.type === "tool-call-start") calls.set(event.index, { index: event.index, id: event.id, name: event.name, args: "" });
+    if (event.type === "tool-call-start")
+      calls.set(event.index, { index: event.index, id: event.id, name: event.name, args: "" });
     if (event.type === "tool-call-delta") {
       const call = calls.get(event.index);
       assert.ok(call, "a delta follows its start");

@@ -20,10 +20,7 @@ describe("SseParser", () => {
     for (const eol of ["\n", "\r\n", "\r"]) {
       const text = `event: a${eol}data: one${eol}data: two${eol}${eol}: comment${eol}data: three${eol}${eol}`;
       const bytes = encoder.encode(text);
-      assert.deepEqual(parseAll(bytes, [bytes]), [
-        { event: "a", data: "one\ntwo" },
-        { data: "three" },
-      ]);
+      assert.deepEqual(parseAll(bytes, [bytes]), [{ event: "a", data: "one\ntwo" }, { data: "three" }]);
     }
   });
 
@@ -32,7 +29,8 @@ describe("SseParser", () => {
     const bytes = encoder.encode(text);
     const expected = parseAll(bytes, [bytes]);
     assert.deepEqual(expected, [{ data: "α" }, { data: "🙂 emoji" }, { event: "x", data: "no-space" }]);
-    for (let seed = 1; seed <= 50; seed++) assert.deepEqual(parseAll(bytes, randomSplits(bytes, seed, 5)), expected);
+    for (let seed = 1; seed <= 50; seed++)
+      assert.deepEqual(parseAll(bytes, randomSplits(bytes, seed, 5)), expected);
     // Byte by byte: every multi-byte character is split.
     const single = Array.from(bytes, (byte) => Uint8Array.of(byte));
     assert.deepEqual(parseAll(bytes, single), expected);
@@ -43,7 +41,8 @@ describe("SseParser", () => {
       const bytes = encoder.encode(readConformance(`openai/${name}.sse`));
       const whole = parseAll(bytes, [bytes]);
       assert.equal(whole.at(-1)?.data, "[DONE]");
-      for (let seed = 1; seed <= 5; seed++) assert.deepEqual(parseAll(bytes, randomSplits(bytes, seed * 7919)), whole);
+      for (let seed = 1; seed <= 5; seed++)
+        assert.deepEqual(parseAll(bytes, randomSplits(bytes, seed * 7919)), whole);
     }
   });
 
@@ -63,7 +62,10 @@ describe("NdjsonParser", () => {
     const bytes = new TextEncoder().encode('{"a":1}\n{"b":"é"}\n\n{"c":3}');
     const expected = [{ data: '{"a":1}' }, { data: '{"b":"é"}' }, { data: '{"c":3}' }];
     for (let seed = 1; seed <= 20; seed++) {
-      assert.deepEqual(parseAll(bytes, randomSplits(bytes, seed, 4), new NdjsonParser() as unknown as SseParser), expected);
+      assert.deepEqual(
+        parseAll(bytes, randomSplits(bytes, seed, 4), new NdjsonParser() as unknown as SseParser),
+        expected,
+      );
     }
   });
 });
