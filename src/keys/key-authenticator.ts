@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { type Authenticator, authenticationFailed, hashSecret } from "../auth/authenticator.js";
 import type { Principal } from "../core/types/principal.js";
+import { windowLimitsFromMetadata } from "../limits/limit-rules.js";
 import type { InvalidationBus } from "./invalidation-bus.js";
 import type { KeyStore } from "./key-store.js";
 import { type Team, toPrincipalLimits, type VirtualKey } from "./key-types.js";
@@ -147,7 +148,7 @@ export function principalOf(key: VirtualKey, team: Team | undefined): Principal 
     keyId: key.keyId,
     role: key.role,
     display: key.displaySecret,
-    limits: toPrincipalLimits(key.limits),
+    limits: { ...toPrincipalLimits(key.limits), windows: windowLimitsFromMetadata(key.metadata) },
     tags: [...key.tags],
   };
   if (key.teamId !== undefined) principal.teamId = key.teamId;
@@ -155,7 +156,7 @@ export function principalOf(key: VirtualKey, team: Team | undefined): Principal 
   if (key.models.length > 0) principal.allowedModels = [...key.models];
   if (team !== undefined) {
     if (team.models.length > 0) principal.teamAllowedModels = [...team.models];
-    principal.teamLimits = toPrincipalLimits(team.limits);
+    principal.teamLimits = { ...toPrincipalLimits(team.limits), windows: windowLimitsFromMetadata(team.metadata) };
   }
   return Object.freeze(principal);
 }

@@ -156,7 +156,9 @@ export class Router implements Dispatcher {
       const started = performance.now();
       try {
         const value = await call(deployment, context.signal, limits);
-        attempts.push(attemptOf(deployment, "ok", started));
+        const done = attemptOf(deployment, "ok", started);
+        attempts.push(done);
+        context.onAttempt?.(done);
         return {
           value,
           routing: {
@@ -169,7 +171,9 @@ export class Router implements Dispatcher {
         };
       } catch (error) {
         const failure = toGatewayError(error);
-        attempts.push(attemptOf(deployment, failure.kind, started));
+        const failed = attemptOf(deployment, failure.kind, started);
+        attempts.push(failed);
+        context.onAttempt?.(failed);
         lastError = failure;
         if (context.signal.aborted || !isRetryableKind(failure.kind) || attempt + 1 >= maxAttempts) break;
         const backoff = Math.min(

@@ -98,6 +98,45 @@ export const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
+MIGRATIONS["0002_usage_ledger"] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable("sb_usage")
+      .addColumn("request_id", "text", (column) => column.notNull())
+      .addColumn("attempt", "integer", (column) => column.notNull())
+      .addColumn("key_id", "text", (column) => column.notNull())
+      .addColumn("team_id", "text")
+      .addColumn("user_id", "text")
+      .addColumn("model_group", "text", (column) => column.notNull())
+      .addColumn("deployment", "text", (column) => column.notNull())
+      .addColumn("provider", "text", (column) => column.notNull())
+      .addColumn("model", "text", (column) => column.notNull())
+      .addColumn("prompt_tokens", "bigint", (column) => column.notNull())
+      .addColumn("completion_tokens", "bigint", (column) => column.notNull())
+      .addColumn("cached_tokens", "bigint", (column) => column.notNull())
+      .addColumn("cache_write_tokens", "bigint", (column) => column.notNull())
+      .addColumn("reasoning_tokens", "bigint", (column) => column.notNull())
+      .addColumn("total_tokens", "bigint", (column) => column.notNull())
+      .addColumn("cost_usd", "double precision")
+      .addColumn("usage_estimated", "integer", (column) => column.notNull())
+      .addColumn("latency_ms", "double precision", (column) => column.notNull())
+      .addColumn("ttft_ms", "double precision")
+      .addColumn("status", "text", (column) => column.notNull())
+      .addColumn("stream", "integer", (column) => column.notNull())
+      .addColumn("cache_status", "text", (column) => column.notNull())
+      .addColumn("started_at", "text", (column) => column.notNull())
+      .addColumn("ended_at", "text", (column) => column.notNull())
+      .addPrimaryKeyConstraint("sb_usage_pk", ["request_id", "attempt"])
+      .execute();
+    await db.schema.createIndex("sb_usage_key_idx").on("sb_usage").columns(["key_id", "started_at"]).execute();
+    await db.schema.createIndex("sb_usage_team_idx").on("sb_usage").columns(["team_id", "started_at"]).execute();
+    await db.schema.createIndex("sb_usage_started_idx").on("sb_usage").columns(["started_at"]).execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable("sb_usage").ifExists().execute();
+  },
+};
+
 class InCodeMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return MIGRATIONS;

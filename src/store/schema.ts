@@ -8,6 +8,36 @@ export interface Database {
   sb_team_members: TeamMemberTable;
   sb_keys: KeyTable;
   sb_key_secrets: KeySecretTable;
+  sb_usage: UsageTable;
+}
+
+/** The usage ledger: one row per attempt that reached a provider, keyed by (request_id, attempt). */
+export interface UsageTable {
+  request_id: string;
+  attempt: number;
+  key_id: string;
+  team_id: string | null;
+  user_id: string | null;
+  model_group: string;
+  deployment: string;
+  provider: string;
+  model: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  total_tokens: number;
+  /** Null: unpriced. */
+  cost_usd: number | null;
+  usage_estimated: number;
+  latency_ms: number;
+  ttft_ms: number | null;
+  status: string;
+  stream: number;
+  cache_status: string;
+  started_at: string;
+  ended_at: string;
 }
 
 /** Budget and rate-limit columns shared by keys and teams. */

@@ -1,8 +1,9 @@
-import { GatewayError, invalidRequest } from "../errors/gateway-error.js";
+import { GatewayError, invalidRequest, toGatewayError } from "../errors/gateway-error.js";
 import type { ChatEvent, ChatRequest, ChatResponse, Usage } from "../types/chat.js";
-import type { RoutingInfo } from "../types/routing.js";
+import type { Attempt, RoutingInfo } from "../types/routing.js";
 import type { ChatContext, CommittedStream, Dispatcher, ModelDescriptor } from "./dispatcher.js";
 import { assertNoEgressFields } from "./forbidden-fields.js";
+import type { MeterReceipt, Metering, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
 
 /**
@@ -13,6 +14,8 @@ import { mayUseModel } from "./model-access.js";
 export interface ChatGatewayOptions {
   /** Gateway-wide `drop_params`; a request may also ask for it. */
   dropParams: boolean;
+  /** Budgets, rate limits and the usage ledger; absent: nothing is metered. */
+  metering?: Metering;
 }
 
 export class ChatGateway {
@@ -24,15 +27,78 @@ export class ChatGateway {
   async complete(
     request: ChatRequest,
     context: ChatContext,
-  ): Promise<{ response: ChatResponse; routing: RoutingInfo }> {
+  ): Promise<{ response: ChatResponse; routing: RoutingInfo; metering?: MeterReceipt }> {
     this.admit(request, context);
-    return this.dispatcher.complete(request, context);
+    const metering = this.options.metering;
+    if (metering === undefined) return this.dispatcher.complete(request, context);
+    const ticket = await metering.admit(request, context);
+    const attempts: Attempt[] = [];
+    const startedAt = performance.now();
+    let result: { response: ChatResponse; routing: RoutingInfo } | undefined;
+    let failure: GatewayError | undefined;
+    try {
+      result = await this.dispatcher.complete(request, withAttemptSink(context, attempts));
+    } catch (error) {
+      failure = toGatewayError(error);
+      throw error;
+    } finally {
+      // Settled on every path; on success the receipt's cost goes into the response's usage.
+      const receipt = await ticket.settle({
+        attempts: attemptsOf(attempts, result?.routing),
+        routing: result?.routing,
+        usage: result?.response.usage,
+        cutShort: false,
+        ...(failure !== undefined ? { error: failure } : {}),
+        stream: false,
+        startedAt,
+      });
+      if (result !== undefined) {
+        if (result.response.usage !== undefined && receipt.costUsd !== undefined)
+          result.response.usage.costUsd = receipt.costUsd;
+        (result as { metering?: MeterReceipt }).metering = receipt;
+      }
+    }
+    return result;
   }
 
   async stream(request: ChatRequest, context: ChatContext): Promise<CommittedStream> {
     this.admit(request, context);
-    const committed = await this.dispatcher.stream(request, context);
-    return { routing: committed.routing, events: normaliseStream(committed.events, request.n ?? 1) };
+    const metering = this.options.metering;
+    if (metering === undefined) {
+      const committed = await this.dispatcher.stream(request, context);
+      return { routing: committed.routing, events: normaliseStream(committed.events, request.n ?? 1) };
+    }
+    const ticket = await metering.admit(request, context);
+    const attempts: Attempt[] = [];
+    const startedAt = performance.now();
+    let committed: CommittedStream;
+    try {
+      committed = await this.dispatcher.stream(request, withAttemptSink(context, attempts));
+    } catch (error) {
+      await ticket.settle({
+        attempts,
+        routing: undefined,
+        usage: undefined,
+        cutShort: false,
+        error: toGatewayError(error),
+        stream: true,
+        startedAt,
+      });
+      throw error;
+    }
+    const tap: StreamTap = { usage: undefined, reported: false };
+    return {
+      routing: committed.routing,
+      metering: ticket.admission,
+      events: meteredStream(
+        normaliseStream(committed.events, request.n ?? 1, tap),
+        ticket,
+        tap,
+        () => attemptsOf(attempts, committed.routing),
+        committed.routing,
+        startedAt,
+      ),
+    };
   }
 
   /** Models the principal may use; a key that may not use a model does not see it. */
@@ -84,6 +150,7 @@ function mergeUsage(into: Usage | undefined, next: Usage): Usage {
 async function* normaliseStream(
   source: AsyncIterable<ChatEvent[]>,
   choices: number,
+  tap?: StreamTap,
 ): AsyncGenerator<ChatEvent[]> {
   let usage: Usage | undefined;
   let sawStart = false;
@@ -103,8 +170,13 @@ async function* normaliseStream(
     if (hasUsage) {
       out = [];
       for (const event of batch) {
-        if (event.type === "usage") usage = mergeUsage(usage, event.usage);
-        else out.push(event);
+        if (event.type === "usage") {
+          usage = mergeUsage(usage, event.usage);
+          if (tap !== undefined) {
+            tap.usage = usage;
+            tap.reported = true;
+          }
+        } else out.push(event);
       }
     }
     if (out.length > 0) yield out;
@@ -115,4 +187,79 @@ async function* normaliseStream(
   }
   if (tail.length > 0) yield tail;
   yield [{ type: "usage", usage: usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 } }];
+}
+
+/** What the metering wrapper learns from inside normaliseStream: the usage reported so far. */
+interface StreamTap {
+  usage: Usage | undefined;
+  reported: boolean;
+}
+
+function withAttemptSink(context: ChatContext, attempts: Attempt[]): ChatContext {
+  const outer = context.onAttempt;
+  return {
+    ...context,
+    onAttempt: (attempt) => {
+      attempts.push(attempt);
+      outer?.(attempt);
+    },
+  };
+}
+
+/** The attempts the router reported through the sink, or (a router that does not call it) the routing's list. */
+function attemptsOf(sink: readonly Attempt[], routing: RoutingInfo | undefined): readonly Attempt[] {
+  return sink.length > 0 || routing === undefined ? sink : routing.attempts;
+}
+
+/**
+ * Prices the final usage event (its cost reaches the caller in the last chunk) and settles in `finally`: when
+ * the stream ends, fails, or the caller stops reading. A stream cut short settles what was reported so far,
+ * with the generated text for an estimate when nothing was.
+ */
+async function* meteredStream(
+  source: AsyncGenerator<ChatEvent[]>,
+  ticket: MeterTicket,
+  tap: StreamTap,
+  attempts: () => readonly Attempt[],
+  routing: RoutingInfo,
+  startedAt: number,
+): AsyncGenerator<ChatEvent[]> {
+  let generated = "";
+  let firstTokenAt: number | undefined;
+  let finished = false;
+  let failure: GatewayError | undefined;
+  try {
+    for await (const batch of source) {
+      for (const event of batch) {
+        if (event.type === "text-delta" || event.type === "refusal-delta") generated += event.text;
+        else if (event.type === "reasoning-delta") generated += event.text ?? "";
+        else if (event.type === "tool-call-delta") generated += event.argumentsDelta;
+        else if (event.type === "tool-call-start") generated += event.name;
+        else if (event.type === "usage") {
+          finished = true;
+          if (tap.reported) {
+            const { costUsd } = ticket.price(event.usage, routing);
+            if (costUsd !== undefined) event.usage.costUsd = costUsd;
+          }
+        }
+        if (firstTokenAt === undefined && event.type !== "response-start") firstTokenAt = performance.now();
+      }
+      yield batch;
+    }
+  } catch (error) {
+    failure = toGatewayError(error);
+    throw error;
+  } finally {
+    await ticket.settle({
+      attempts: attempts(),
+      routing,
+      usage: tap.reported ? tap.usage : undefined,
+      cutShort: !finished || failure !== undefined,
+      generatedText: generated,
+      ...(failure !== undefined ? { error: failure } : {}),
+      stream: true,
+      startedAt,
+      ...(firstTokenAt !== undefined ? { firstTokenAt } : {}),
+    });
+  }
 }

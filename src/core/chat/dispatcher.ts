@@ -1,6 +1,7 @@
 import type { ChatEvent, ChatRequest, ChatResponse } from "../types/chat.js";
 import type { Principal } from "../types/principal.js";
-import type { RoutingInfo } from "../types/routing.js";
+import type { Attempt, RoutingInfo } from "../types/routing.js";
+import type { MeterSnapshot } from "./metering.js";
 
 /** Per-request facts the edges hand to the core. */
 export interface ChatContext {
@@ -10,12 +11,16 @@ export interface ChatContext {
   signal: AbortSignal;
   /** The caller's absolute deadline (gRPC/Connect timeout), epoch ms; bounds all attempts together. */
   deadline?: number;
+  /** Called by the router for every attempt as it ends, failed ones included (the usage ledger bills each). */
+  onAttempt?: (attempt: Attempt) => void;
 }
 
 /** A stream whose first batch has arrived from the deployment that serves it; no retry from here on. */
 export interface CommittedStream {
   routing: RoutingInfo;
   events: AsyncIterable<ChatEvent[]>;
+  /** Spend and limits at admission, for the edges' response headers (set by the gateway's metering). */
+  metering?: MeterSnapshot;
 }
 
 /** What the router must give the core. */

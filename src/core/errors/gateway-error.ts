@@ -9,7 +9,21 @@ export interface GatewayErrorOptions {
   upstreamStatus?: number;
   /** How long the caller (or the router) should wait before trying again. */
   retryAfterMs?: number;
+  /** For `rate_limited` and `budget_exceeded`: the limit that was hit, for `x-ratelimit-*` headers and metadata. */
+  limit?: LimitDetail;
   cause?: unknown;
+}
+
+/** A caller-facing description of the limit that refused a request (never another tenant's data). */
+export interface LimitDetail {
+  /** "requests", "tokens", "dollars" or "parallel". */
+  metric: string;
+  /** Which limit, e.g. "key rpm_limit", "team max_budget (30d)". */
+  name: string;
+  limit: number;
+  remaining: number;
+  /** Until the window resets, ms (0 when it never does). */
+  resetMs: number;
 }
 
 /**
@@ -23,6 +37,7 @@ export class GatewayError extends Error {
   readonly provider: string | undefined;
   readonly upstreamStatus: number | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly limit: LimitDetail | undefined;
 
   constructor(kind: ErrorKind, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -33,6 +48,7 @@ export class GatewayError extends Error {
     this.provider = options.provider;
     this.upstreamStatus = options.upstreamStatus;
     this.retryAfterMs = options.retryAfterMs;
+    this.limit = options.limit;
   }
 }
 

@@ -34,6 +34,17 @@ export interface PrincipalLimits {
   tpmLimit?: number | undefined;
   maxParallelRequests?: number | undefined;
   modelLimits?: readonly PrincipalModelLimit[];
+  /** Further limits over calendar-like windows ("10k tokens per day", "100 requests per hour"), several at once. */
+  windows?: readonly PrincipalWindowLimit[];
+}
+
+/** One limit over one window: requests, tokens or dollars per minute, hour, day or month (UTC). */
+export interface PrincipalWindowLimit {
+  metric: "requests" | "tokens" | "dollars";
+  window: "minute" | "hour" | "day" | "month";
+  limit: number;
+  /** Restrict the limit to one model (as the caller names it); undefined: every model. */
+  model?: string | undefined;
 }
 
 export interface PrincipalModelLimit {

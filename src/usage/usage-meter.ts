@@ -1,0 +1,279 @@
+import { randomUUID } from "node:crypto";
+import type { ChatContext } from "../core/chat/dispatcher.js";
+import type { Metering, MeterOutcome, MeterReceipt, MeterSnapshot, MeterTicket } from "../core/chat/metering.js";
+import type { ChatRequest, Usage } from "../core/types/chat.js";
+import type { Deployment } from "../core/types/deployment.js";
+import type { Attempt, RoutingInfo } from "../core/types/routing.js";
+import type { LimitRule } from "../limits/limit-rules.js";
+import { limitRulesFor } from "../limits/limit-rules.js";
+import type { Demand, LimitLease, Limiter } from "../limits/limiter.js";
+import type { Logger } from "../logging/logger.js";
+import { costOf } from "./cost.js";
+import type { ModelPrice } from "./model-price.js";
+import type { PriceTable } from "./price-table.js";
+import { estimateTokens, promptTokensTypical, promptTokensUpperBound, requestText } from "./token-estimate.js";
+import type { UsageLedger } from "./usage-ledger.js";
+import type { UsageRecord } from "./usage-record.js";
+
+export interface UsageMeterOptions {
+  prices: PriceTable;
+  deploymentsFor: (model: string) => Deployment[];
+  limiter: Limiter;
+  ledger: UsageLedger;
+  logger?: Logger | undefined;
+  /** Output tokens assumed for a model whose maximum is unknown and a request without max_tokens. */
+  defaultMaxOutputTokens?: number;
+}
+
+const NANO = 1e9;
+/** A spend counter on every key (no limit of its own) so that spend headers and /key/info read a counter. */
+const TRACKING_LIMIT_USD = 9_000_000;
+
+/**
+ * The Metering port's implementation: worst-case pricing and atomic reservation at admission (Limiter), one
+ * ledger row per attempt and the actual amounts at settlement. Unpriced models are flagged (cost null) and
+ * warned about once per model, never billed as zero.
+ */
+export class UsageMeter implements Metering {
+  private readonly warned = new Set<string>();
+  private readonly defaultMaxOutput: number;
+
+  constructor(private readonly options: UsageMeterOptions) {
+    this.defaultMaxOutput = options.defaultMaxOutputTokens ?? 4_096;
+  }
+
+  async admit(request: ChatRequest, context: ChatContext): Promise<MeterTicket> {
+    const { principal } = context;
+    const rules = limitRulesFor(principal, request.model);
+    if (principal.keyId !== "master" && principal.keyId !== "anonymous") {
+      const budget = rules.find((rule) => rule.metric === "dollars" && rule.id.startsWith(`key:${principal.keyId}:`));
+      rules.push({
+        id: `key:${principal.keyId}:spend:${budget?.window ? (budget.window.kind === "month" ? "month" : budget.window.ms) : "all"}`,
+        metric: "dollars",
+        limit: TRACKING_LIMIT_USD,
+        window: budget?.window,
+        name: "key spend",
+        tracking: true,
+      });
+    }
+    const demand = rules.length > 0 ? this.worstCase(request) : { requests: 1, tokens: 0, nanoDollars: 0 };
+    const lease = await this.options.limiter.reserve(rules, demand, `key ${principal.display || principal.keyId}`);
+    return new Ticket(this, request, context, lease, rules.length > 0 ? snapshotOf(lease, demand) : {});
+  }
+
+  /** Worst case of a request over every deployment that may serve it. */
+  worstCase(request: ChatRequest): Demand {
+    const deployments = this.options.deploymentsFor(request.model);
+    const choices = request.n ?? 1;
+    const promptBound = promptTokensUpperBound(request);
+    let nanoDollars = 0;
+    let maxOutputSeen = 0;
+    let unpriced = false;
+    for (const deployment of deployments) {
+      const price = this.options.prices.forDeployment(deployment);
+      const maxOutput = this.maxOutput(request, deployment, price) * choices;
+      maxOutputSeen = Math.max(maxOutputSeen, maxOutput);
+      if (price === undefined) {
+        unpriced = true;
+        this.warnUnpriced(deployment);
+        continue;
+      }
+      const worst = costOf({ promptTokens: promptBound, completionTokens: maxOutput, totalTokens: promptBound + maxOutput }, price);
+      // Cache writes cost more than plain input: bound the prompt at the dearer rate.
+      const dearerInput = Math.max(price.inputPerToken, price.cacheWritePerToken ?? 0, ...(price.tiers ?? []).map((tier) => tier.inputPerToken ?? 0));
+      const dearerOutput = Math.max(price.outputPerToken, price.reasoningPerToken ?? 0, ...(price.tiers ?? []).map((tier) => tier.outputPerToken ?? 0));
+      const bound = Math.max(worst.costUsd ?? 0, promptBound * dearerInput + maxOutput * dearerOutput + (price.perRequest ?? 0));
+      nanoDollars = Math.max(nanoDollars, Math.ceil(bound * NANO));
+    }
+    const requested = request.maxTokens === undefined ? 0 : Math.min(request.maxTokens * choices, maxOutputSeen || request.maxTokens * choices);
+    return { requests: 1, tokens: promptTokensTypical(request) + requested, nanoDollars };
+  }
+
+  private maxOutput(request: ChatRequest, deployment: Deployment, price: ModelPrice | undefined): number {
+    const modelMax =
+      deployment.info.maxOutputTokens ?? deployment.info.maxTokens ?? price?.maxOutputTokens ?? this.defaultMaxOutput;
+    return request.maxTokens === undefined ? modelMax : Math.min(request.maxTokens, modelMax);
+  }
+
+  priceFor(routing: RoutingInfo | undefined, attempt?: Attempt): ModelPrice | undefined {
+    if (routing === undefined) return undefined;
+    const deploymentId = attempt?.deployment ?? routing.deployment;
+    const model = attempt?.model ?? routing.model;
+    const group = this.options.deploymentsFor((attempt ? groupOf(attempt) : undefined) ?? routing.modelGroup);
+    const deployment =
+      group.find((candidate) => candidate.id === deploymentId) ??
+      this.options.deploymentsFor(model).find((candidate) => candidate.id === deploymentId);
+    if (deployment !== undefined) return this.options.prices.forDeployment({ ...deployment, model });
+    return this.options.prices.lookup(attempt?.provider ?? routing.provider, model);
+  }
+
+  warnUnpriced(deployment: Pick<Deployment, "provider" | "model">): void {
+    const name = `${deployment.provider}/${deployment.model}`;
+    if (this.warned.has(name)) return;
+    this.warned.add(name);
+    this.options.logger?.warn(
+      { provider: deployment.provider, model: deployment.model },
+      "model is unpriced: its cost is reported as unknown (null), not zero; set model_info prices or load a price file",
+    );
+  }
+
+  get ledger(): UsageLedger {
+    return this.options.ledger;
+  }
+}
+
+function snapshotOf(lease: LimitLease, demand: Demand): MeterSnapshot {
+  const snapshot: MeterSnapshot = {};
+  let tightest: number | undefined;
+  for (const held of lease.rules) {
+    const { rule } = held;
+    if (rule.metric === "dollars") {
+      if (rule.tracking === true || rule.name.startsWith("key max_budget")) {
+        if (rule.id.startsWith("key:") && (rule.tracking === true || snapshot.keySpendUsd === undefined))
+          snapshot.keySpendUsd = held.used / NANO;
+      }
+      if (rule.tracking !== true) {
+        const remaining = Math.max(0, rule.limit - (held.used + held.reserved) / NANO);
+        if (tightest === undefined || remaining < tightest) tightest = remaining;
+      }
+    } else if (rule.metric === "requests" || rule.metric === "tokens") {
+      const amount = rule.metric === "requests" ? demand.requests : demand.tokens;
+      const remaining = Math.max(0, rule.limit - held.used - held.reserved - amount);
+      if (snapshot.rateLimit === undefined || remaining / rule.limit < snapshot.rateLimit.remaining / snapshot.rateLimit.limit) {
+        snapshot.rateLimit = { name: rule.metric, limit: rule.limit, remaining, resetMs: held.resetMs };
+      }
+    }
+  }
+  if (tightest !== undefined) snapshot.budgetRemainingUsd = tightest;
+  return snapshot;
+}
+
+class Ticket implements MeterTicket {
+  private receipt: Promise<MeterReceipt> | undefined;
+  private readonly startedAtIso = new Date().toISOString();
+
+  constructor(
+    private readonly meter: UsageMeter,
+    private readonly request: ChatRequest,
+    private readonly context: ChatContext,
+    private readonly lease: LimitLease,
+    readonly admission: MeterSnapshot,
+  ) {}
+
+  price(usage: Usage, routing: RoutingInfo | undefined): { costUsd: number | undefined; priced: boolean } {
+    return costOf(usage, this.meter.priceFor(routing));
+  }
+
+  settle(outcome: MeterOutcome): Promise<MeterReceipt> {
+    this.receipt ??= this.settleOnce(outcome).catch(async (error: unknown) => {
+      // Never throw from settlement: free the slots whatever happened.
+      await this.lease.release({ requests: 1, tokens: 0, nanoDollars: 0 });
+      throw error;
+    });
+    return this.receipt.catch(() => ({ costUsd: undefined, priced: false, usageEstimated: false, usage: outcome.usage }));
+  }
+
+  private async settleOnce(outcome: MeterOutcome): Promise<MeterReceipt> {
+    const endedAt = new Date().toISOString();
+    const now = performance.now();
+    let usage = outcome.usage;
+    let estimated = false;
+    if (outcome.routing !== undefined && (usage === undefined || (outcome.cutShort && usage.completionTokens === 0))) {
+      // Nothing (or only the prompt) reported: estimate what was generated with the tokenizer, flagged.
+      const generated = await estimateTokens(outcome.generatedText ?? "");
+      const prompt = usage?.promptTokens ?? (await estimateTokens(requestText(this.request).text));
+      if (usage === undefined || generated > 0) {
+        estimated = true;
+        usage = { ...(usage ?? {}), promptTokens: prompt, completionTokens: generated, totalTokens: prompt + generated };
+      }
+    }
+    const attempts = outcome.attempts.length > 0 || outcome.routing === undefined ? outcome.attempts : outcome.routing.attempts;
+    const { principal } = this.context;
+    const rows: UsageRecord[] = [];
+    let totalCost = 0;
+    let priced = true;
+    let tokens = 0;
+    attempts.forEach((attempt, index) => {
+      const last = index === attempts.length - 1;
+      const billed = last && outcome.routing !== undefined ? usage : undefined;
+      const price = this.meter.priceFor(outcome.routing ?? pseudoRouting(attempt), attempt);
+      const zero: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+      const cost = costOf(billed ?? zero, price);
+      if (!cost.priced) {
+        priced = false;
+        this.meter.warnUnpriced(attempt);
+      }
+      totalCost += cost.costUsd ?? 0;
+      tokens += billed?.totalTokens ?? 0;
+      const status = last
+        ? outcome.error !== undefined
+          ? outcome.error.kind
+          : outcome.cutShort
+            ? "cut_short"
+            : attempt.outcome
+        : attempt.outcome;
+      rows.push({
+        requestId: this.context.requestId,
+        attempt: index + 1,
+        keyId: principal.keyId,
+        teamId: principal.teamId ?? null,
+        userId: principal.userId ?? null,
+        modelGroup: groupOf(attempt) ?? outcome.routing?.modelGroup ?? this.request.model,
+        deployment: attempt.deployment,
+        provider: attempt.provider,
+        model: attempt.model,
+        promptTokens: billed?.promptTokens ?? 0,
+        completionTokens: billed?.completionTokens ?? 0,
+        cachedTokens: billed?.cachedPromptTokens ?? 0,
+        cacheWriteTokens: billed?.cacheWriteTokens ?? 0,
+        reasoningTokens: billed?.reasoningTokens ?? 0,
+        totalTokens: billed?.totalTokens ?? 0,
+        costUsd: cost.costUsd ?? null,
+        usageEstimated: last && estimated,
+        latencyMs: last && outcome.stream ? round(now - outcome.startedAt) : attempt.latencyMs,
+        ttftMs: last && outcome.firstTokenAt !== undefined ? round(outcome.firstTokenAt - outcome.startedAt) : null,
+        status,
+        stream: outcome.stream,
+        cacheStatus: "none",
+        startedAt: this.startedAtIso,
+        endedAt,
+      });
+    });
+    for (const row of rows) this.meter.ledger.record(row);
+    const nanoDollars = Math.round(totalCost * NANO);
+    await this.lease.release({ requests: 1, tokens, nanoDollars });
+    const receipt: MeterReceipt = {
+      ...this.admission,
+      costUsd: priced && rows.length > 0 ? Math.round(totalCost * 1e10) / 1e10 : undefined,
+      priced: priced && rows.length > 0,
+      usageEstimated: estimated,
+      usage,
+    };
+    if (this.admission.keySpendUsd !== undefined) receipt.keySpendUsd = this.admission.keySpendUsd + nanoDollars / NANO;
+    if (this.admission.budgetRemainingUsd !== undefined)
+      receipt.budgetRemainingUsd = Math.max(0, this.admission.budgetRemainingUsd - nanoDollars / NANO);
+    return receipt;
+  }
+}
+
+function pseudoRouting(attempt: Attempt): RoutingInfo {
+  return {
+    modelGroup: groupOf(attempt) ?? "",
+    deployment: attempt.deployment,
+    provider: attempt.provider,
+    model: attempt.model,
+    attempts: [],
+  };
+}
+
+/** The group an attempt served (routers that report fallbacks set it). */
+function groupOf(attempt: Attempt): string | undefined {
+  const group = (attempt as Attempt & { modelGroup?: unknown }).modelGroup;
+  return typeof group === "string" ? group : undefined;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+export type { LimitRule };
