@@ -5,6 +5,7 @@ import { authorizationInterceptor } from "./connect/authorization-interceptor.js
 import { createChatService } from "./connect/chat-service.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
+import type { Metering } from "./core/chat/metering.js";
 import type { Deployment } from "./core/types/deployment.js";
 import { createLogger, type Logger } from "./logging/logger.js";
 import { ProviderInvoker } from "./providers/provider-invoker.js";
@@ -33,6 +34,8 @@ export interface AppOptions {
   extraRestRoutes?: RestRoute[];
   extraConnectRoutes?: (router: ConnectRouter) => void;
   onClose?: () => Promise<void>;
+  /** Budgets, rate limits and the usage ledger (src/usage-module.ts); absent: nothing is metered. */
+  metering?: Metering;
 }
 
 export interface App {
@@ -53,7 +56,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     capabilitiesOf: (provider) => getProvider(provider)?.capabilities ?? [],
     ...options.router,
   });
-  const gateway = new ChatGateway(router, { dropParams: options.dropParams ?? false });
+  const gateway = new ChatGateway(router, {
+    dropParams: options.dropParams ?? false,
+    ...(options.metering !== undefined ? { metering: options.metering } : {}),
+  });
   const authenticator =
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };

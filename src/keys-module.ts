@@ -7,7 +7,7 @@ import { KeyAuthenticator } from "./keys/key-authenticator.js";
 import { KeyManager } from "./keys/key-manager.js";
 import { SqlKeyStore } from "./keys/sql-key-store.js";
 import type { Logger } from "./logging/logger.js";
-import { keyRestRoutes } from "./rest/key-routes.js";
+import { type KeySpendSource, keyRestRoutes } from "./rest/key-routes.js";
 import type { RestRoute } from "./rest/rest-shim.js";
 import { type GatewayDatabase, openDatabase } from "./store/database.js";
 
@@ -37,6 +37,8 @@ export interface KeysModule {
   bus: InvalidationBus;
   restRoutes: RestRoute[];
   connectRoutes: (router: ConnectRouter) => void;
+  /** Lets /key/info show spend from the usage ledger (opened after this module, on the same database). */
+  attachSpend(source: KeySpendSource): void;
   close(): Promise<void>;
 }
 
@@ -79,12 +81,16 @@ export async function openKeysModule(options: KeysModuleOptions): Promise<KeysMo
     ttlMs: sharedWithoutBus ? degraded : (options.cacheTtlMs ?? 10_000),
     degradedTtlMs: degraded,
   });
+  let spend: KeySpendSource | undefined;
   return {
     database,
     manager,
     authenticator,
     bus,
-    restRoutes: keyRestRoutes(manager),
+    restRoutes: keyRestRoutes(manager, () => spend),
+    attachSpend(source) {
+      spend = source;
+    },
     connectRoutes: (router) => {
       router.service(KeysService, createKeysService(manager));
     },

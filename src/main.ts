@@ -9,6 +9,7 @@ import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
 import type { RouterOptions } from "./router/router.js";
+import { openUsageModule } from "./usage-module.js";
 
 function routerOptions(config: GatewayConfig): Partial<RouterOptions> {
   const router = config.router;
@@ -109,6 +110,15 @@ async function main(argv: readonly string[]): Promise<number> {
     masterKey,
     logger,
   });
+  const usage = await openUsageModule({
+    database: keys.database,
+    deployments: config.deployments,
+    aliases: routerOptions(config).aliases ?? {},
+    dataDir: config.dataDir,
+    redisUrl: config.redisUrl,
+    logger,
+  });
+  keys.attachSpend(usage.reader);
   const app = await startApp({
     deployments: config.deployments,
     host: config.server.host,
@@ -120,9 +130,17 @@ async function main(argv: readonly string[]): Promise<number> {
     router: routerOptions(config),
     logger,
     authenticator: keys.authenticator,
-    extraRestRoutes: keys.restRoutes,
-    extraConnectRoutes: keys.connectRoutes,
-    onClose: () => keys.close(),
+    extraRestRoutes: [...keys.restRoutes, ...usage.restRoutes],
+    extraConnectRoutes: (router) => {
+      keys.connectRoutes(router);
+      usage.connectRoutes(router);
+    },
+    metering: usage.meter,
+    // In-flight requests have finished (and settled) before this runs: drain the ledger, then close the database.
+    onClose: async () => {
+      await usage.close();
+      await keys.close();
+    },
   });
   process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
   logger.info({ url: app.url, deployments: config.deployments.length }, "listening");

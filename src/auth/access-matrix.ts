@@ -40,6 +40,7 @@ const READ_OWN: Record<PrincipalRole, Access> = {
 
 const KEYS = "/switchboard.v1.KeysService";
 const CHAT = "/switchboard.v1.ChatService";
+const USAGE = "/switchboard.v1.UsageService";
 
 /**
  * The authorization matrix: every REST route ("METHOD /path", as in the route table) and every RPC
@@ -97,6 +98,13 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   "GET /team/list": MANAGERS,
   "POST /team/member_add": MANAGERS,
   "POST /team/member_delete": MANAGERS,
+
+  // Usage: admins all, team admins their team, any other key its own (the reader narrows the scope).
+  [`${USAGE}/QueryUsage`]: READ_OWN,
+  [`${USAGE}/SummarizeUsage`]: READ_OWN,
+  [`${USAGE}/WatchUsage`]: READ_OWN,
+  "GET /spend/logs": READ_OWN,
+  "GET /global/spend/report": READ_OWN,
 };
 
 /** Every role, for tables and tests. */

@@ -50,6 +50,11 @@ export function toConnectError(error: unknown): ConnectError {
   const metadata = new Headers();
   if (failure.retryAfterMs !== undefined)
     metadata.set("retry-after-ms", String(Math.ceil(failure.retryAfterMs)));
+  if (failure.limit !== undefined) {
+    metadata.set(`x-ratelimit-limit-${failure.limit.metric}`, String(failure.limit.limit));
+    metadata.set(`x-ratelimit-remaining-${failure.limit.metric}`, String(failure.limit.remaining));
+    metadata.set(`x-ratelimit-reset-${failure.limit.metric}`, `${Math.ceil(failure.limit.resetMs / 1000)}s`);
+  }
   return new ConnectError(
     failure.message,
     connectCode(failure.kind),

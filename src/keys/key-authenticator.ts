@@ -156,7 +156,10 @@ export function principalOf(key: VirtualKey, team: Team | undefined): Principal 
   if (key.models.length > 0) principal.allowedModels = [...key.models];
   if (team !== undefined) {
     if (team.models.length > 0) principal.teamAllowedModels = [...team.models];
-    principal.teamLimits = { ...toPrincipalLimits(team.limits), windows: windowLimitsFromMetadata(team.metadata) };
+    principal.teamLimits = {
+      ...toPrincipalLimits(team.limits),
+      windows: windowLimitsFromMetadata(team.metadata),
+    };
   }
   return Object.freeze(principal);
 }

@@ -16,6 +16,8 @@ export interface LimitRule {
   window: LimitWindow | undefined;
   /** Caller-facing name: "key rpm_limit", "team max_budget (30d)". */
   name: string;
+  /** Whose usage the counter counts (seeds long windows from the ledger). */
+  subject: { scope: "key" | "team"; id: string; model?: string | undefined };
   /** A counter kept only to report spend (no limit of its own): never refuses, and no store-failure refusal. */
   tracking?: boolean;
 }
@@ -46,13 +48,31 @@ function modelMatches(pattern: string, model: string): boolean {
   return model.startsWith(head) && model.endsWith(tail) && model.length >= head.length + tail.length;
 }
 
-function rulesOf(scope: "key" | "team", id: string, limits: PrincipalLimits | undefined, model: string): LimitRule[] {
+function rulesOf(
+  scope: "key" | "team",
+  id: string,
+  limits: PrincipalLimits | undefined,
+  model: string,
+): LimitRule[] {
   if (limits === undefined) return [];
   const out: LimitRule[] = [];
   const subject = `${scope}:${id}`;
-  const add = (metric: LimitMetric, limit: number | undefined, window: LimitWindow | undefined, name: string, suffix = "") => {
+  const add = (
+    metric: LimitMetric,
+    limit: number | undefined,
+    window: LimitWindow | undefined,
+    name: string,
+    model?: string,
+  ) => {
     if (limit === undefined || !Number.isFinite(limit) || limit < 0) return;
-    out.push({ id: `${subject}${suffix}:${metric}:${windowPart(window)}`, metric, limit, window, name: `${scope} ${name}` });
+    out.push({
+      id: `${subject}${model === undefined ? "" : `|model:${model}`}:${metric}:${windowPart(window)}`,
+      metric,
+      limit,
+      window,
+      name: `${scope} ${name}`,
+      subject: { scope, id, ...(model !== undefined ? { model } : {}) },
+    });
   };
   const budget = budgetWindow(limits.budgetDuration);
   add("dollars", limits.maxBudget, budget, `max_budget${budget ? ` (${budget.label})` : ""}`);
@@ -61,16 +81,15 @@ function rulesOf(scope: "key" | "team", id: string, limits: PrincipalLimits | un
   add("parallel", limits.maxParallelRequests, undefined, "max_parallel_requests");
   for (const modelLimit of limits.modelLimits ?? []) {
     if (!modelMatches(modelLimit.model, model)) continue;
-    const suffix = `|model:${modelLimit.model}`;
-    add("requests", modelLimit.rpmLimit, MINUTE, `rpm_limit for ${modelLimit.model}`, suffix);
-    add("tokens", modelLimit.tpmLimit, MINUTE, `tpm_limit for ${modelLimit.model}`, suffix);
-    add("dollars", modelLimit.maxBudget, budget, `max_budget for ${modelLimit.model}`, suffix);
+    add("requests", modelLimit.rpmLimit, MINUTE, `rpm_limit for ${modelLimit.model}`, modelLimit.model);
+    add("tokens", modelLimit.tpmLimit, MINUTE, `tpm_limit for ${modelLimit.model}`, modelLimit.model);
+    add("dollars", modelLimit.maxBudget, budget, `max_budget for ${modelLimit.model}`, modelLimit.model);
   }
   for (const window of limits.windows ?? []) {
     if (window.model !== undefined && !modelMatches(window.model, model)) continue;
     const spec = NAMED[window.window];
-    const suffix = window.model === undefined ? "" : `|model:${window.model}`;
-    add(window.metric, window.limit, spec, `${window.metric} per ${window.window}${window.model ? ` for ${window.model}` : ""}`, suffix);
+    const label = `${window.metric} per ${window.window}${window.model ? ` for ${window.model}` : ""}`;
+    add(window.metric, window.limit, spec, label, window.model);
   }
   return out;
 }
@@ -84,7 +103,10 @@ export function limitRulesFor(principal: Principal, model: string): LimitRule[] 
 }
 
 /** The current window of a rule: its start and end (epoch ms); undefined bounds for windowless rules. */
-export function windowBounds(window: LimitWindow | undefined, now: number): { start: number; end: number | undefined } {
+export function windowBounds(
+  window: LimitWindow | undefined,
+  now: number,
+): { start: number; end: number | undefined } {
   if (window === undefined) return { start: 0, end: undefined };
   if (window.kind === "fixed") {
     const start = Math.floor(now / window.ms) * window.ms;

@@ -38,7 +38,13 @@ export interface LimiterOptions {
 /** A reservation held by one request. */
 export interface LimitLease {
   /** Per rule at admission: used and reserved before this request, in counter units. */
-  readonly rules: readonly { rule: LimitRule; used: number; reserved: number; amount: number; resetMs: number }[];
+  readonly rules: readonly {
+    rule: LimitRule;
+    used: number;
+    reserved: number;
+    amount: number;
+    resetMs: number;
+  }[];
   /** Replaces the reservation with actual amounts and frees the slots. Never throws. */
   release(actual: Demand): Promise<void>;
 }
@@ -78,7 +84,8 @@ export class Limiter {
 
   constructor(private readonly options: LimiterOptions) {
     this.store = options.store;
-    this.fallback = options.fallback ?? (options.store instanceof LocalLimitStore ? options.store : new LocalLimitStore());
+    this.fallback =
+      options.fallback ?? (options.store instanceof LocalLimitStore ? options.store : new LocalLimitStore());
     this.policy = options.policy ?? "fail_closed_budgeted";
     this.leaseMs = options.leaseMs ?? 60_000;
     this.now = options.now ?? Date.now;
@@ -113,7 +120,11 @@ export class Limiter {
       this.options.onStoreError?.(error);
       const limited = rules.some((rule) => rule.tracking !== true);
       const budgeted = rules.some((rule) => rule.metric === "dollars" && rule.tracking !== true);
-      if ((this.policy === "fail_closed" && limited) || (this.policy === "fail_closed_budgeted" && budgeted) || store === this.fallback) {
+      if (
+        (this.policy === "fail_closed" && limited) ||
+        (this.policy === "fail_closed_budgeted" && budgeted) ||
+        store === this.fallback
+      ) {
         throw new GatewayError(
           "unavailable",
           "Limits cannot be checked right now (the shared limit store is unreachable); try again shortly.",
@@ -128,7 +139,8 @@ export class Limiter {
       const item = items[result.index] as ReserveItem;
       const window = bounds[result.index] as { start: number; end: number | undefined };
       const resetMs = window.end === undefined ? 0 : Math.max(0, window.end - now);
-      const current = rule.metric === "parallel" ? result.state.reserved : result.state.used + result.state.reserved;
+      const current =
+        rule.metric === "parallel" ? result.state.reserved : result.state.used + result.state.reserved;
       const remaining = Math.max(0, item.limit - current);
       const detail = {
         metric: rule.metric,
@@ -152,7 +164,8 @@ export class Limiter {
         { reason: `${rule.metric}_limit`, limit: detail, retryAfterMs: resetMs > 0 ? resetMs : 1_000 },
       );
     }
-    if (result.outcome !== "admitted") throw new GatewayError("internal", "Limit store did not answer the seed request.");
+    if (result.outcome !== "admitted")
+      throw new GatewayError("internal", "Limit store did not answer the seed request.");
     const counters = items.map((item) => item.counter);
     const held = { store, counters };
     this.live.set(ticket, held);

@@ -63,7 +63,10 @@ export class LocalLimitStore implements LimitStore {
     }
   }
 
-  async renew(tickets: readonly { ticket: string; counters: readonly string[] }[], leaseMs: number): Promise<void> {
+  async renew(
+    tickets: readonly { ticket: string; counters: readonly string[] }[],
+    leaseMs: number,
+  ): Promise<void> {
     const expiresAt = Date.now() + leaseMs;
     for (const { ticket, counters } of tickets) {
       for (const id of counters) {

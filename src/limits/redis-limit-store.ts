@@ -196,7 +196,10 @@ export class RedisLimitStore implements LimitStore {
     await this.call("sbSettle", keys, args);
   }
 
-  async renew(tickets: readonly { ticket: string; counters: readonly string[] }[], leaseMs: number): Promise<void> {
+  async renew(
+    tickets: readonly { ticket: string; counters: readonly string[] }[],
+    leaseMs: number,
+  ): Promise<void> {
     if (tickets.length === 0) return;
     const expiresAt = Date.now() + leaseMs;
     const pipeline = this.redis.pipeline();

@@ -3,6 +3,7 @@ import type { ChatContext } from "../core/chat/dispatcher.js";
 import { toGatewayError } from "../core/errors/gateway-error.js";
 import { fromOpenAIRequest } from "./from-openai.js";
 import { type HttpResponse, readJsonBody, sendJson } from "./http-io.js";
+import { meteringHeaders } from "./metering-headers.js";
 import { renderOpenAIError } from "./openai-error.js";
 import type { RestContext } from "./rest-shim.js";
 import { routingHeaders } from "./routing-headers.js";
@@ -46,15 +47,13 @@ export async function handleChatCompletions(context: RestContext): Promise<numbe
   };
 
   if (!stream) {
-    const { response: result, routing } = await deps.gateway.complete(request, chat);
+    const { response: result, routing, metering } = await deps.gateway.complete(request, chat);
     context.log.deployment = routing.deployment;
     context.log.provider = routing.provider;
-    sendJson(
-      response,
-      200,
-      toOpenAIResponse(result, `chatcmpl-${requestId}`),
-      routingHeaders(routing, requestId),
-    );
+    sendJson(response, 200, toOpenAIResponse(result, `chatcmpl-${requestId}`), {
+      ...routingHeaders(routing, requestId),
+      ...meteringHeaders(metering),
+    });
     return 200;
   }
 
@@ -68,6 +67,7 @@ export async function handleChatCompletions(context: RestContext): Promise<numbe
     "cache-control": "no-cache",
     ...(httpRequest.httpVersionMajor === 1 ? { connection: "keep-alive" } : {}),
     ...routingHeaders(committed.routing, requestId),
+    ...meteringHeaders(committed.metering),
   });
   const writer = new OpenAIChunkWriter(
     `chatcmpl-${requestId}`,

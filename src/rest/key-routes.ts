@@ -542,8 +542,41 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
+/** Spend of a key from the usage ledger (issue 8), for /key/info; the keys module does not count spend itself. */
+export interface KeySpendSource {
+  keySpend(
+    keyId: string,
+    since?: string,
+  ): Promise<{ spendUsd: number; unpricedRequests: number; requests: number; totalTokens: number }>;
+}
+
+/** /key/info's spend fields: all-time spend from the ledger, and the budget left in the current window. */
+async function withSpend(body: unknown, source: KeySpendSource): Promise<unknown> {
+  const info = (body as { info?: Record<string, unknown> }).info;
+  if (info === undefined || typeof info["key_id"] !== "string") return body;
+  const total = await source.keySpend(info["key_id"]);
+  const duration =
+    typeof info["budget_duration"] === "string" ? parseDurationSeconds(info["budget_duration"]) : undefined;
+  const windowStart =
+    duration === undefined ? undefined : Math.floor(Date.now() / (duration * 1000)) * duration * 1000;
+  const current =
+    windowStart === undefined
+      ? total
+      : await source.keySpend(info["key_id"], new Date(windowStart).toISOString());
+  const maxBudget = typeof info["max_budget"] === "number" ? info["max_budget"] : undefined;
+  info["spend"] = current.spendUsd;
+  info["total_spend"] = total.spendUsd;
+  info["unpriced_requests"] = total.unpricedRequests;
+  info["total_requests"] = total.requests;
+  info["total_tokens"] = total.totalTokens;
+  info["remaining_budget"] = maxBudget === undefined ? null : Math.max(0, maxBudget - current.spendUsd);
+  if (duration !== undefined && windowStart !== undefined)
+    info["budget_reset_at"] = new Date(windowStart + duration * 1000).toISOString();
+  return body;
+}
+
 /** The /key/* and /team/* routes, with access from the authorization matrix. */
-export function keyRestRoutes(manager: KeyManager): RestRoute[] {
+export function keyRestRoutes(manager: KeyManager, spend?: () => KeySpendSource | undefined): RestRoute[] {
   return Object.entries(HANDLERS).map(([id, handler]) => {
     const [method, path] = id.split(" ") as [RestRoute["method"], string];
     return {
@@ -554,6 +587,8 @@ export function keyRestRoutes(manager: KeyManager): RestRoute[] {
         let body: unknown;
         try {
           body = await handler(context, manager, context.deps.maxBodyBytes);
+          const source = spend?.();
+          if (id === "GET /key/info" && source !== undefined) body = await withSpend(body, source);
         } catch (error) {
           throw renamed(toGatewayErrorKeepingKind(error));
         }

@@ -1,5 +1,6 @@
 import type { ErrorKind } from "../core/errors/error-kind.js";
 import type { GatewayError } from "../core/errors/gateway-error.js";
+import { rateLimitHeaders } from "./metering-headers.js";
 
 export interface OpenAIErrorRendering {
   status: number;
@@ -64,6 +65,8 @@ export function renderOpenAIError(error: GatewayError): OpenAIErrorRendering {
     headers["retry-after"] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
     headers["retry-after-ms"] = String(Math.ceil(error.retryAfterMs));
   }
+  if (error.limit !== undefined)
+    Object.assign(headers, rateLimitHeaders({ ...error.limit, name: error.limit.metric }));
   return {
     status,
     headers,

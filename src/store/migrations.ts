@@ -128,8 +128,16 @@ MIGRATIONS["0002_usage_ledger"] = {
       .addColumn("ended_at", "text", (column) => column.notNull())
       .addPrimaryKeyConstraint("sb_usage_pk", ["request_id", "attempt"])
       .execute();
-    await db.schema.createIndex("sb_usage_key_idx").on("sb_usage").columns(["key_id", "started_at"]).execute();
-    await db.schema.createIndex("sb_usage_team_idx").on("sb_usage").columns(["team_id", "started_at"]).execute();
+    await db.schema
+      .createIndex("sb_usage_key_idx")
+      .on("sb_usage")
+      .columns(["key_id", "started_at"])
+      .execute();
+    await db.schema
+      .createIndex("sb_usage_team_idx")
+      .on("sb_usage")
+      .columns(["team_id", "started_at"])
+      .execute();
     await db.schema.createIndex("sb_usage_started_idx").on("sb_usage").columns(["started_at"]).execute();
   },
   async down(db: Kysely<unknown>): Promise<void> {

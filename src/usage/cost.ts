@@ -30,7 +30,8 @@ export function costOf(usage: Usage, price: ModelPrice | undefined): CostResult 
   const cached = Math.min(usage.cachedPromptTokens ?? 0, usage.promptTokens);
   const written = Math.min(usage.cacheWriteTokens ?? 0, usage.promptTokens - cached);
   const plainPrompt = usage.promptTokens - cached - written;
-  const reasoning = price.reasoningPerToken === undefined ? 0 : Math.min(usage.reasoningTokens ?? 0, usage.completionTokens);
+  const reasoning =
+    price.reasoningPerToken === undefined ? 0 : Math.min(usage.reasoningTokens ?? 0, usage.completionTokens);
   const plainCompletion = usage.completionTokens - reasoning;
   const cost =
     plainPrompt * input +

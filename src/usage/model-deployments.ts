@@ -15,7 +15,9 @@ export function deploymentResolver(
     list.push(deployment);
     groups.set(deployment.modelName, list);
   }
-  const wildcards = [...groups.keys()].filter((name) => name.includes("*")).sort((a, b) => b.length - a.length);
+  const wildcards = [...groups.keys()]
+    .filter((name) => name.includes("*"))
+    .sort((a, b) => b.length - a.length);
   return (model) => {
     const name = aliases[model] ?? model;
     const exact = groups.get(name);
@@ -25,7 +27,9 @@ export function deploymentResolver(
       const star = pattern.indexOf("*");
       const captured = name.slice(star, name.length - (pattern.length - star - 1));
       return (groups.get(pattern) ?? []).map((deployment) =>
-        deployment.model.includes("*") ? { ...deployment, model: deployment.model.replace("*", captured) } : deployment,
+        deployment.model.includes("*")
+          ? { ...deployment, model: deployment.model.replace("*", captured) }
+          : deployment,
       );
     }
     return [];

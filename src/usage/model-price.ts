@@ -30,7 +30,8 @@ export interface PriceTier {
   cacheWritePerToken?: number;
 }
 
-const TIER_KEY = /^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(\d+)k_tokens$/;
+const TIER_KEY =
+  /^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(\d+)k_tokens$/;
 
 function num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
@@ -41,7 +42,10 @@ function num(value: unknown): number | undefined {
  * `cache_creation_input_token_cost`, `output_cost_per_reasoning_token`, `input_cost_per_request`,
  * `*_above_<N>k_tokens`, `max_input_tokens`, `max_output_tokens`). Returns undefined when it has no token price.
  */
-export function priceFromLiteLLM(entry: Record<string, unknown>, source: ModelPrice["source"]): ModelPrice | undefined {
+export function priceFromLiteLLM(
+  entry: Record<string, unknown>,
+  source: ModelPrice["source"],
+): ModelPrice | undefined {
   const input = num(entry["input_cost_per_token"]);
   const output = num(entry["output_cost_per_token"]);
   if (input === undefined && output === undefined) return undefined;

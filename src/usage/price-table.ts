@@ -46,10 +46,12 @@ export class PriceTable {
       if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
       const record = entry as Record<string, unknown>;
       const mode = record["mode"];
-      if (typeof mode === "string" && mode !== "chat" && mode !== "responses" && mode !== "completion") continue;
+      if (typeof mode === "string" && mode !== "chat" && mode !== "responses" && mode !== "completion")
+        continue;
       const price = priceFromLiteLLM(record, source);
       if (price === undefined) continue;
-      const provider = typeof record["litellm_provider"] === "string" ? record["litellm_provider"] : undefined;
+      const provider =
+        typeof record["litellm_provider"] === "string" ? record["litellm_provider"] : undefined;
       this.entries.set(name, { provider, price });
     }
   }
@@ -65,7 +67,10 @@ export class PriceTable {
       }
       const bare = this.entries.get(name);
       // A bare name matches when its provider is ours or a family we bill like (OpenAI and Anthropic names are bare).
-      if (bare !== undefined && (bare.provider === undefined || providers.some((p) => bare.provider?.startsWith(p))))
+      if (
+        bare !== undefined &&
+        (bare.provider === undefined || providers.some((p) => bare.provider?.startsWith(p)))
+      )
         return bare.price;
     }
     return this.entries.get(`${provider}/*`)?.price;
@@ -95,7 +100,8 @@ export class PriceTable {
         ...(price ?? {}),
         ...override,
         inputPerToken:
-          info.inputCostPerToken ?? (named("input_cost_per_token") ? override.inputPerToken : (price?.inputPerToken ?? 0)),
+          info.inputCostPerToken ??
+          (named("input_cost_per_token") ? override.inputPerToken : (price?.inputPerToken ?? 0)),
         outputPerToken:
           info.outputCostPerToken ??
           (named("output_cost_per_token") ? override.outputPerToken : (price?.outputPerToken ?? 0)),

@@ -40,7 +40,8 @@ export function requestText(request: ChatRequest): { text: string; images: numbe
     }
     for (const call of message.toolCalls ?? []) text += call.name + call.arguments;
   }
-  for (const tool of request.tools ?? []) text += tool.name + (tool.description ?? "") + JSON.stringify(tool.parameters ?? {});
+  for (const tool of request.tools ?? [])
+    text += tool.name + (tool.description ?? "") + JSON.stringify(tool.parameters ?? {});
   return { text, images, messages: request.messages.length };
 }
 

@@ -1,17 +1,28 @@
 import { randomUUID } from "node:crypto";
 import type { ChatContext } from "../core/chat/dispatcher.js";
-import type { Metering, MeterOutcome, MeterReceipt, MeterSnapshot, MeterTicket } from "../core/chat/metering.js";
+import type {
+  Metering,
+  MeterOutcome,
+  MeterReceipt,
+  MeterSnapshot,
+  MeterTicket,
+} from "../core/chat/metering.js";
 import type { ChatRequest, Usage } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { Attempt, RoutingInfo } from "../core/types/routing.js";
 import type { LimitRule } from "../limits/limit-rules.js";
 import { limitRulesFor } from "../limits/limit-rules.js";
-import type { Demand, LimitLease, Limiter } from "../limits/limiter.js";
+import type { Demand, Limiter, LimitLease } from "../limits/limiter.js";
 import type { Logger } from "../logging/logger.js";
 import { costOf } from "./cost.js";
 import type { ModelPrice } from "./model-price.js";
 import type { PriceTable } from "./price-table.js";
-import { estimateTokens, promptTokensTypical, promptTokensUpperBound, requestText } from "./token-estimate.js";
+import {
+  estimateTokens,
+  promptTokensTypical,
+  promptTokensUpperBound,
+  requestText,
+} from "./token-estimate.js";
 import type { UsageLedger } from "./usage-ledger.js";
 import type { UsageRecord } from "./usage-record.js";
 
@@ -46,18 +57,25 @@ export class UsageMeter implements Metering {
     const { principal } = context;
     const rules = limitRulesFor(principal, request.model);
     if (principal.keyId !== "master" && principal.keyId !== "anonymous") {
-      const budget = rules.find((rule) => rule.metric === "dollars" && rule.id.startsWith(`key:${principal.keyId}:`));
+      const budget = rules.find(
+        (rule) => rule.metric === "dollars" && rule.id.startsWith(`key:${principal.keyId}:`),
+      );
       rules.push({
         id: `key:${principal.keyId}:spend:${budget?.window ? (budget.window.kind === "month" ? "month" : budget.window.ms) : "all"}`,
         metric: "dollars",
         limit: TRACKING_LIMIT_USD,
         window: budget?.window,
         name: "key spend",
+        subject: { scope: "key", id: principal.keyId },
         tracking: true,
       });
     }
     const demand = rules.length > 0 ? this.worstCase(request) : { requests: 1, tokens: 0, nanoDollars: 0 };
-    const lease = await this.options.limiter.reserve(rules, demand, `key ${principal.display || principal.keyId}`);
+    const lease = await this.options.limiter.reserve(
+      rules,
+      demand,
+      `key ${principal.display || principal.keyId}`,
+    );
     return new Ticket(this, request, context, lease, rules.length > 0 ? snapshotOf(lease, demand) : {});
   }
 
@@ -68,30 +86,48 @@ export class UsageMeter implements Metering {
     const promptBound = promptTokensUpperBound(request);
     let nanoDollars = 0;
     let maxOutputSeen = 0;
-    let unpriced = false;
     for (const deployment of deployments) {
       const price = this.options.prices.forDeployment(deployment);
       const maxOutput = this.maxOutput(request, deployment, price) * choices;
       maxOutputSeen = Math.max(maxOutputSeen, maxOutput);
       if (price === undefined) {
-        unpriced = true;
         this.warnUnpriced(deployment);
         continue;
       }
-      const worst = costOf({ promptTokens: promptBound, completionTokens: maxOutput, totalTokens: promptBound + maxOutput }, price);
+      const worst = costOf(
+        { promptTokens: promptBound, completionTokens: maxOutput, totalTokens: promptBound + maxOutput },
+        price,
+      );
       // Cache writes cost more than plain input: bound the prompt at the dearer rate.
-      const dearerInput = Math.max(price.inputPerToken, price.cacheWritePerToken ?? 0, ...(price.tiers ?? []).map((tier) => tier.inputPerToken ?? 0));
-      const dearerOutput = Math.max(price.outputPerToken, price.reasoningPerToken ?? 0, ...(price.tiers ?? []).map((tier) => tier.outputPerToken ?? 0));
-      const bound = Math.max(worst.costUsd ?? 0, promptBound * dearerInput + maxOutput * dearerOutput + (price.perRequest ?? 0));
+      const dearerInput = Math.max(
+        price.inputPerToken,
+        price.cacheWritePerToken ?? 0,
+        ...(price.tiers ?? []).map((tier) => tier.inputPerToken ?? 0),
+      );
+      const dearerOutput = Math.max(
+        price.outputPerToken,
+        price.reasoningPerToken ?? 0,
+        ...(price.tiers ?? []).map((tier) => tier.outputPerToken ?? 0),
+      );
+      const bound = Math.max(
+        worst.costUsd ?? 0,
+        promptBound * dearerInput + maxOutput * dearerOutput + (price.perRequest ?? 0),
+      );
       nanoDollars = Math.max(nanoDollars, Math.ceil(bound * NANO));
     }
-    const requested = request.maxTokens === undefined ? 0 : Math.min(request.maxTokens * choices, maxOutputSeen || request.maxTokens * choices);
+    const requested =
+      request.maxTokens === undefined
+        ? 0
+        : Math.min(request.maxTokens * choices, maxOutputSeen || request.maxTokens * choices);
     return { requests: 1, tokens: promptTokensTypical(request) + requested, nanoDollars };
   }
 
   private maxOutput(request: ChatRequest, deployment: Deployment, price: ModelPrice | undefined): number {
     const modelMax =
-      deployment.info.maxOutputTokens ?? deployment.info.maxTokens ?? price?.maxOutputTokens ?? this.defaultMaxOutput;
+      deployment.info.maxOutputTokens ??
+      deployment.info.maxTokens ??
+      price?.maxOutputTokens ??
+      this.defaultMaxOutput;
     return request.maxTokens === undefined ? modelMax : Math.min(request.maxTokens, modelMax);
   }
 
@@ -139,7 +175,10 @@ function snapshotOf(lease: LimitLease, demand: Demand): MeterSnapshot {
     } else if (rule.metric === "requests" || rule.metric === "tokens") {
       const amount = rule.metric === "requests" ? demand.requests : demand.tokens;
       const remaining = Math.max(0, rule.limit - held.used - held.reserved - amount);
-      if (snapshot.rateLimit === undefined || remaining / rule.limit < snapshot.rateLimit.remaining / snapshot.rateLimit.limit) {
+      if (
+        snapshot.rateLimit === undefined ||
+        remaining / rule.limit < snapshot.rateLimit.remaining / snapshot.rateLimit.limit
+      ) {
         snapshot.rateLimit = { name: rule.metric, limit: rule.limit, remaining, resetMs: held.resetMs };
       }
     }
@@ -170,7 +209,12 @@ class Ticket implements MeterTicket {
       await this.lease.release({ requests: 1, tokens: 0, nanoDollars: 0 });
       throw error;
     });
-    return this.receipt.catch(() => ({ costUsd: undefined, priced: false, usageEstimated: false, usage: outcome.usage }));
+    return this.receipt.catch(() => ({
+      costUsd: undefined,
+      priced: false,
+      usageEstimated: false,
+      usage: outcome.usage,
+    }));
   }
 
   private async settleOnce(outcome: MeterOutcome): Promise<MeterReceipt> {
@@ -178,16 +222,27 @@ class Ticket implements MeterTicket {
     const now = performance.now();
     let usage = outcome.usage;
     let estimated = false;
-    if (outcome.routing !== undefined && (usage === undefined || (outcome.cutShort && usage.completionTokens === 0))) {
+    if (
+      outcome.routing !== undefined &&
+      (usage === undefined || (outcome.cutShort && usage.completionTokens === 0))
+    ) {
       // Nothing (or only the prompt) reported: estimate what was generated with the tokenizer, flagged.
       const generated = await estimateTokens(outcome.generatedText ?? "");
       const prompt = usage?.promptTokens ?? (await estimateTokens(requestText(this.request).text));
       if (usage === undefined || generated > 0) {
         estimated = true;
-        usage = { ...(usage ?? {}), promptTokens: prompt, completionTokens: generated, totalTokens: prompt + generated };
+        usage = {
+          ...(usage ?? {}),
+          promptTokens: prompt,
+          completionTokens: generated,
+          totalTokens: prompt + generated,
+        };
       }
     }
-    const attempts = outcome.attempts.length > 0 || outcome.routing === undefined ? outcome.attempts : outcome.routing.attempts;
+    const attempts =
+      outcome.attempts.length > 0 || outcome.routing === undefined
+        ? outcome.attempts
+        : outcome.routing.attempts;
     const { principal } = this.context;
     const rows: UsageRecord[] = [];
     let totalCost = 0;
@@ -231,7 +286,8 @@ class Ticket implements MeterTicket {
         costUsd: cost.costUsd ?? null,
         usageEstimated: last && estimated,
         latencyMs: last && outcome.stream ? round(now - outcome.startedAt) : attempt.latencyMs,
-        ttftMs: last && outcome.firstTokenAt !== undefined ? round(outcome.firstTokenAt - outcome.startedAt) : null,
+        ttftMs:
+          last && outcome.firstTokenAt !== undefined ? round(outcome.firstTokenAt - outcome.startedAt) : null,
         status,
         stream: outcome.stream,
         cacheStatus: "none",
@@ -249,7 +305,8 @@ class Ticket implements MeterTicket {
       usageEstimated: estimated,
       usage,
     };
-    if (this.admission.keySpendUsd !== undefined) receipt.keySpendUsd = this.admission.keySpendUsd + nanoDollars / NANO;
+    if (this.admission.keySpendUsd !== undefined)
+      receipt.keySpendUsd = this.admission.keySpendUsd + nanoDollars / NANO;
     if (this.admission.budgetRemainingUsd !== undefined)
       receipt.budgetRemainingUsd = Math.max(0, this.admission.budgetRemainingUsd - nanoDollars / NANO);
     return receipt;

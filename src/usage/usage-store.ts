@@ -140,7 +140,11 @@ export class UsageStore {
         sql<number>`count(distinct request_id)`.as("requests"),
       ])
       .executeTakeFirst();
-    return { spendUsd: Number(row?.spend ?? 0), tokens: Number(row?.tokens ?? 0), requests: Number(row?.requests ?? 0) };
+    return {
+      spendUsd: Number(row?.spend ?? 0),
+      tokens: Number(row?.tokens ?? 0),
+      requests: Number(row?.requests ?? 0),
+    };
   }
 
   async count(filter: UsageFilter = {}): Promise<number> {

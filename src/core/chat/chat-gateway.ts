@@ -3,7 +3,7 @@ import type { ChatEvent, ChatRequest, ChatResponse, Usage } from "../types/chat.
 import type { Attempt, RoutingInfo } from "../types/routing.js";
 import type { ChatContext, CommittedStream, Dispatcher, ModelDescriptor } from "./dispatcher.js";
 import { assertNoEgressFields } from "./forbidden-fields.js";
-import type { MeterReceipt, Metering, MeterTicket } from "./metering.js";
+import type { Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
 
 /**

@@ -1,0 +1,169 @@
+import { join } from "node:path";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { UsageService } from "../gen/switchboard/v1/usage_service_pb.js";
+import { createUsageService } from "./connect/usage-service.js";
+import type { Deployment } from "./core/types/deployment.js";
+import type { LimitStore } from "./limits/limit-store.js";
+import { Limiter, type Limiter as LimiterType, type StoreFailurePolicy } from "./limits/limiter.js";
+import { LocalLimitStore } from "./limits/local-limit-store.js";
+import { RedisLimitStore } from "./limits/redis-limit-store.js";
+import type { Logger } from "./logging/logger.js";
+import type { RestRoute } from "./rest/rest-shim.js";
+import { usageRestRoutes } from "./rest/usage-routes.js";
+import type { GatewayDatabase } from "./store/database.js";
+import { deploymentResolver } from "./usage/model-deployments.js";
+import { PriceTable } from "./usage/price-table.js";
+import { UsageFeed } from "./usage/usage-feed.js";
+import { type FsyncPolicy, UsageJournal } from "./usage/usage-journal.js";
+import { UsageLedger } from "./usage/usage-ledger.js";
+import { UsageMeter } from "./usage/usage-meter.js";
+import { UsageReader } from "./usage/usage-reader.js";
+import { UsageStore } from "./usage/usage-store.js";
+
+export interface UsageModuleOptions {
+  database: GatewayDatabase;
+  deployments: readonly Deployment[];
+  aliases?: Readonly<Record<string, string>>;
+  /** The journal lives in `<dataDir>/usage-journal`. */
+  dataDir: string;
+  /** Shared counters across replicas; absent: counters in this process. */
+  redisUrl?: string | undefined;
+  /** Redis key prefix (tests: one per run). */
+  redisPrefix?: string | undefined;
+  redisCommandTimeoutMs?: number | undefined;
+  /** What a Redis failure means (default fail_closed_budgeted). Env: SWITCHBOARD_LIMITS_ON_REDIS_FAILURE. */
+  redisFailurePolicy?: StoreFailurePolicy | undefined;
+  /** A LiteLLM-format price file to load over the shipped table. Env: SWITCHBOARD_PRICE_FILE. */
+  priceFile?: string | undefined;
+  fsync?: FsyncPolicy | undefined;
+  flushIntervalMs?: number | undefined;
+  leaseMs?: number | undefined;
+  logger?: Logger | undefined;
+}
+
+/** Everything issue 8 adds, ready for startApp: the metering port, routes, and a drain for shutdown. */
+export interface UsageModule {
+  meter: UsageMeter;
+  limiter: LimiterType;
+  ledger: UsageLedger;
+  store: UsageStore;
+  reader: UsageReader;
+  limitStore: LimitStore;
+  restRoutes: RestRoute[];
+  connectRoutes: (router: ConnectRouter) => void;
+  /** Rows replayed from a previous process's journal at start. */
+  replayed: number;
+  /** Shutdown: flush the ledger (everything journaled reaches the database, or stays journaled), close Redis. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the usage ledger (replaying what a crashed process journaled), the limit counters (Redis when
+ * configured, else this process) and the price table. Outage policy: the database may be down (rows wait in the
+ * journal); Redis may be down (the failure policy decides, no request hangs: commands time out).
+ */
+export async function openUsageModule(options: UsageModuleOptions): Promise<UsageModule> {
+  const logger = options.logger;
+  const prices = PriceTable.fromFile(options.priceFile ?? process.env["SWITCHBOARD_PRICE_FILE"]);
+  const store = new UsageStore(options.database.db, options.database.dialect);
+  const journal = new UsageJournal({
+    directory: join(options.dataDir, "usage-journal"),
+    ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
+  });
+  const feed = new UsageFeed(options.redisUrl);
+  const ledger = new UsageLedger({
+    journal,
+    store,
+    ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+    onError: (error) =>
+      logger?.warn(
+        { err: error instanceof Error ? error.message : "error" },
+        "usage batch not written yet; kept in the journal",
+      ),
+    onRecord: (record) => feed.publish(record),
+  });
+  const replayed = await ledger.replay();
+  if (replayed > 0) logger?.info({ rows: replayed }, "usage journal replayed");
+  const local = new LocalLimitStore();
+  let limitStore: LimitStore = local;
+  if (options.redisUrl !== undefined && options.redisUrl !== "") {
+    const redis = new RedisLimitStore({
+      url: options.redisUrl,
+      ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}),
+      ...(options.redisCommandTimeoutMs !== undefined
+        ? { commandTimeoutMs: options.redisCommandTimeoutMs }
+        : {}),
+    });
+    await redis
+      .ready(2_000)
+      .catch(() => logger?.warn({}, "redis for limits not ready yet; the failure policy applies"));
+    limitStore = redis;
+  } else if (options.database.dialect === "postgres") {
+    logger?.warn(
+      {},
+      "no Redis: budgets and rate limits are counted per process (each replica enforces them alone)",
+    );
+  }
+  const policy =
+    options.redisFailurePolicy ??
+    (process.env["SWITCHBOARD_LIMITS_ON_REDIS_FAILURE"] as StoreFailurePolicy | undefined) ??
+    "fail_closed_budgeted";
+  let lastWarn = 0;
+  const limiter = new Limiter({
+    store: limitStore,
+    fallback: local,
+    policy,
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    seed: async (rule, windowStart) => {
+      const { scope, id, model } = rule.subject;
+      const totals = await store.totals(
+        {
+          ...(scope === "key" ? { keyId: id } : { teamId: id }),
+          ...(model !== undefined ? { modelPattern: model } : {}),
+        },
+        windowStart === undefined ? undefined : new Date(windowStart).toISOString(),
+      );
+      return rule.metric === "dollars"
+        ? totals.spendUsd
+        : rule.metric === "tokens"
+          ? totals.tokens
+          : totals.requests;
+    },
+    onStoreError: (error) => {
+      if (Date.now() - lastWarn < 5_000) return;
+      lastWarn = Date.now();
+      logger?.warn({ err: error instanceof Error ? error.message : "error", policy }, "limit store error");
+    },
+  });
+  const meter = new UsageMeter({
+    prices,
+    deploymentsFor: deploymentResolver(options.deployments, options.aliases),
+    limiter,
+    ledger,
+    logger,
+  });
+  for (const deployment of options.deployments) {
+    if (!deployment.model.includes("*") && prices.forDeployment(deployment) === undefined)
+      meter.warnUnpriced(deployment);
+  }
+  const reader = new UsageReader(store, feed, () => ledger.flush());
+  return {
+    meter,
+    limiter,
+    ledger,
+    store,
+    reader,
+    limitStore,
+    restRoutes: usageRestRoutes(reader),
+    connectRoutes: (router) => {
+      router.service(UsageService, createUsageService(reader));
+    },
+    replayed,
+    async close() {
+      await ledger.drain();
+      await limiter.close();
+      await limitStore.close();
+      await feed.close();
+    },
+  };
+}
