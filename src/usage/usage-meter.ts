@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { ChatContext } from "../core/chat/dispatcher.js";
 import type {
   Metering,
