@@ -81,6 +81,8 @@ export class Limiter {
   private readonly now: () => number;
   private readonly live = new Map<string, { store: LimitStore; counters: string[] }>();
   private readonly renewTimer: NodeJS.Timeout;
+  /** Counters this process reserved on recently (bounded), to audit for leftovers. */
+  private readonly touched = new Map<string, LimitStore>();
 
   constructor(private readonly options: LimiterOptions) {
     this.store = options.store;
@@ -168,6 +170,10 @@ export class Limiter {
       throw new GatewayError("internal", "Limit store did not answer the seed request.");
     const counters = items.map((item) => item.counter);
     const held = { store, counters };
+    for (const counter of counters) {
+      if (this.touched.size >= 10_000) this.touched.clear();
+      this.touched.set(counter, store);
+    }
     this.live.set(ticket, held);
     const state = result.state;
     let released = false;
@@ -204,6 +210,13 @@ export class Limiter {
   /** Reservations still held by this process (tests, shutdown). */
   inFlight(): number {
     return this.live.size;
+  }
+
+  /** Reservations and slots still held in the stores on counters this process used (0 when all settled). */
+  async outstanding(): Promise<number> {
+    let total = 0;
+    for (const [counter, store] of this.touched) total += await store.outstanding([counter]);
+    return total;
   }
 
   async close(): Promise<void> {

@@ -34,7 +34,7 @@ for i = 1, n do
   local expired = redis.call('ZRANGEBYSCORE', z, '-inf', now)
   for _, t in ipairs(expired) do
     local held = tonumber(redis.call('HGET', h, 't:' .. t) or '0')
-    redis.call('HINCRBY', h, 'r', -held)
+    redis.call('HINCRBY', h, 'r', 0 - held)
     redis.call('HDEL', h, 't:' .. t)
     redis.call('ZREM', z, t)
   end
@@ -70,7 +70,7 @@ for i = 1, #KEYS / 2 do
   local h, z = KEYS[2*i-1], KEYS[2*i]
   local held = redis.call('HGET', h, 't:' .. ticket)
   if held then
-    redis.call('HINCRBY', h, 'r', -tonumber(held))
+    redis.call('HINCRBY', h, 'r', 0 - tonumber(held))
     redis.call('HDEL', h, 't:' .. ticket)
     redis.call('ZREM', z, ticket)
   end
