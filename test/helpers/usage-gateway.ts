@@ -51,7 +51,8 @@ export function mockDeployments(): Deployment[] {
 export async function startUsageGateway(options: UsageGatewayOptions): Promise<UsageGateway> {
   const logger = createLogger("silent");
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "switchboard-usage-"));
-  const schema = options.database === "postgres" ? (options.postgresSchema ?? uniqueName("usage")) : undefined;
+  const schema =
+    options.database === "postgres" ? (options.postgresSchema ?? uniqueName("usage")) : undefined;
   const keys = await openKeysModule({
     ...(options.database === "postgres"
       ? { databaseUrl: POSTGRES_URL, postgresSchema: schema }
@@ -65,7 +66,9 @@ export async function startUsageGateway(options: UsageGatewayOptions): Promise<U
     database: keys.database,
     deployments,
     dataDir,
-    ...(options.redis ? { redisUrl: REDIS_URL, redisPrefix: options.redisPrefix ?? `${uniqueName("lim")}:` } : {}),
+    ...(options.redis
+      ? { redisUrl: REDIS_URL, redisPrefix: options.redisPrefix ?? `${uniqueName("lim")}:` }
+      : {}),
     fsync: "never",
     flushIntervalMs: 50,
     logger,
@@ -101,7 +104,10 @@ export async function startUsageGateway(options: UsageGatewayOptions): Promise<U
 }
 
 /** Creates a virtual key through the LiteLLM-compatible admin route; returns its secret and id. */
-export async function createKey(url: string, body: Record<string, unknown>): Promise<{ key: string; keyId: string }> {
+export async function createKey(
+  url: string,
+  body: Record<string, unknown>,
+): Promise<{ key: string; keyId: string }> {
   const response = await fetch(`${url}/key/generate`, {
     method: "POST",
     headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },

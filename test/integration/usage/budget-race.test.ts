@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { postgresSkip, redisSkip } from "../../helpers/keys-gateway.js";
-import { startWorker } from "../../helpers/usage-process.js";
 import { chat, createKey, POSTGRES_URL, startUsageGateway, uniqueName } from "../../helpers/usage-gateway.js";
+import { startWorker } from "../../helpers/usage-process.js";
 
 // mock/slow-3000 answers after 3 s (all 50 requests overlap). Worst case of one request with max_tokens 100 and
 // the prompt "hi": (2 bytes + 8 + 16) tokens × $1/M + 100 × $2/M = $0.000226; a $0.0023 budget fits 10 of them.

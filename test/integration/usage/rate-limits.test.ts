@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
 import { postgresSkip, redisSkip } from "../../helpers/keys-gateway.js";
-import { startWorker, type WorkerProcess } from "../../helpers/usage-process.js";
 import { chat, createKey, POSTGRES_URL, uniqueName } from "../../helpers/usage-gateway.js";
+import { startWorker, type WorkerProcess } from "../../helpers/usage-process.js";
 
 /** Waits until the current minute has at least 20 s left, so one test stays inside one rpm/tpm window. */
 async function awayFromMinuteEdge(): Promise<void> {
@@ -39,7 +39,10 @@ describe("rate limits across two gateway processes sharing Redis", () => {
     await awayFromMinuteEdge();
     const results = await Promise.all(
       Array.from({ length: 60 }, (_, index) =>
-        chat(workers[index % 2]?.url as string, key, { model: "mock-gpt", messages: [{ role: "user", content: "hi" }] }),
+        chat(workers[index % 2]?.url as string, key, {
+          model: "mock-gpt",
+          messages: [{ role: "user", content: "hi" }],
+        }),
       ),
     );
     const admitted = results.filter((result) => result.status === 200).length;

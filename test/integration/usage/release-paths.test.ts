@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
 import { before, describe, it } from "node:test";
-import { redisSkip } from "../../helpers/keys-gateway.js";
-import { deployment } from "../../helpers/gateway.js";
+import { setTimeout as delay } from "node:timers/promises";
 import { startFakeOpenAI } from "../../helpers/fake-openai-upstream.js";
+import { deployment } from "../../helpers/gateway.js";
+import { redisSkip } from "../../helpers/keys-gateway.js";
 import {
   chat,
   createKey,
@@ -40,7 +40,10 @@ describe("every exit path releases what it reserved and bills each attempt once"
         redis,
         deployments: [
           ...mockDeployments(),
-          deployment("fixture/*", "openai", "*", { apiBase: upstream.baseUrl, apiKey: "sk-upstream-test-0000" }),
+          deployment("fixture/*", "openai", "*", {
+            apiBase: upstream.baseUrl,
+            apiKey: "sk-upstream-test-0000",
+          }),
         ],
         app: { router: { retryBackoffMs: 1, timeoutMs: 400, numRetries: 1 } },
       });
@@ -60,13 +63,10 @@ describe("every exit path releases what it reserved and bills each attempt once"
         assert.equal(failed.status, 503);
         await settled(gateway);
         const failedRows = await rowsFor(gateway, failed.headers.get("x-request-id") ?? "");
-        assert.deepEqual(
-          failedRows.map((row) => [row.attempt, row.status, row.totalTokens]).sort(),
-          [
-            [1, "upstream_unavailable", 0],
-            [2, "upstream_unavailable", 0],
-          ],
-        );
+        assert.deepEqual(failedRows.map((row) => [row.attempt, row.status, row.totalTokens]).sort(), [
+          [1, "upstream_unavailable", 0],
+          [2, "upstream_unavailable", 0],
+        ]);
 
         // 429 from our own limit (max_parallel_requests 1) while a slow stream holds the slot, then a client abort
         // mid-stream: the stream is billed for what it generated (estimated when nothing was reported).
@@ -96,7 +96,11 @@ describe("every exit path releases what it reserved and bills each attempt once"
         assert.ok((cut[0]?.costUsd ?? 0) > 0);
 
         // Timeout: an upstream stream that goes silent after its first chunk, against a 400 ms attempt timeout.
-        const hung = await chat(gateway.url, key, { model: "fixture/hang-stream", stream: true, messages: HI });
+        const hung = await chat(gateway.url, key, {
+          model: "fixture/hang-stream",
+          stream: true,
+          messages: HI,
+        });
         assert.equal(hung.status, 200);
         assert.match(hung.text, /timeout/);
         await settled(gateway);
