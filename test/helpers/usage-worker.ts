@@ -10,8 +10,12 @@ const gateway = await startUsageGateway({
   redis: process.env["USAGE_REDIS_PREFIX"] !== undefined,
   ...(process.env["USAGE_REDIS_PREFIX"] ? { redisPrefix: process.env["USAGE_REDIS_PREFIX"] } : {}),
   ownsSchema: false,
+  ...(process.env["USAGE_FLUSH_MS"]
+    ? { usage: { flushIntervalMs: Number(process.env["USAGE_FLUSH_MS"]), fsync: "interval" } }
+    : {}),
 });
-process.stderr.write(`listening on ${gateway.url}\n`);
+// The handler is installed before the URL is announced: a parent may signal as soon as it reads it.
 process.once("SIGTERM", () => {
   void gateway.close().then(() => process.exit(0));
 });
+process.stderr.write(`listening on ${gateway.url}\n`);
