@@ -71,6 +71,7 @@ export async function startUsageGateway(options: UsageGatewayOptions): Promise<U
       : {}),
     fsync: "never",
     flushIntervalMs: 50,
+    redisCommandTimeoutMs: 5_000,
     logger,
     ...options.usage,
   });

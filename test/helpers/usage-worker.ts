@@ -10,9 +10,14 @@ const gateway = await startUsageGateway({
   redis: process.env["USAGE_REDIS_PREFIX"] !== undefined,
   ...(process.env["USAGE_REDIS_PREFIX"] ? { redisPrefix: process.env["USAGE_REDIS_PREFIX"] } : {}),
   ownsSchema: false,
-  ...(process.env["USAGE_FLUSH_MS"]
-    ? { usage: { flushIntervalMs: Number(process.env["USAGE_FLUSH_MS"]), fsync: "interval" } }
-    : {}),
+  // Test machines run several gateways and test files at once: a slow Redis reply must not turn into a fallback.
+  usage: {
+    redisCommandTimeoutMs: 5_000,
+    redisFailurePolicy: "fail_closed",
+    ...(process.env["USAGE_FLUSH_MS"]
+      ? { flushIntervalMs: Number(process.env["USAGE_FLUSH_MS"]), fsync: "interval" as const }
+      : {}),
+  },
 });
 // The handler is installed before the URL is announced: a parent may signal as soon as it reads it.
 process.once("SIGTERM", () => {

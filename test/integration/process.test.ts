@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -48,7 +48,8 @@ describe("the switchboard process", () => {
       const key = /\n\s+(sk-sb-master-\S+)\n/.exec(first.stderr())?.[1];
       assert.ok(key, "the generated key is printed once");
       assert.match(first.stderr(), /curl .*\/v1\/chat\/completions/);
-      const stored = readdirSync(dataDir)
+      const stored = readdirSync(dataDir, { recursive: true, encoding: "utf8" })
+        .filter((name) => statSync(join(dataDir, name)).isFile())
         .map((name) => readFileSync(join(dataDir, name), "utf8"))
         .join("\n");
       assert.ok(!stored.includes(key), "only the hash is stored");

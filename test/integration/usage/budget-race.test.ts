@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import pg from "pg";
 import { postgresSkip, redisSkip } from "../../helpers/keys-gateway.js";
 import { chat, createKey, POSTGRES_URL, startUsageGateway, uniqueName } from "../../helpers/usage-gateway.js";

@@ -103,7 +103,8 @@ describe("cost of recorded usage shapes", { skip: skipNoCorpus }, () => {
 
   it("cohere: billed units (cached tokens are not discounted by Cohere)", () => {
     const [body] = cassetteBodies("cohere/cassette-chat-v2-cached-tokens.yaml");
-    const billed = (body?.["usage"] as { billed_units: { input_tokens: number; output_tokens: number } })
+    assert.ok(body);
+    const billed = (body["usage"] as { billed_units: { input_tokens: number; output_tokens: number } })
       .billed_units;
     const usage: Usage = {
       promptTokens: billed.input_tokens,
