@@ -8,7 +8,9 @@ export type KeysClient = Client<typeof KeysService>;
 
 function bearer(token: string) {
   return [
-    (next: Parameters<NonNullable<Parameters<typeof createConnectTransport>[0]["interceptors"]>[number]>[0]) =>
+    (
+      next: Parameters<NonNullable<Parameters<typeof createConnectTransport>[0]["interceptors"]>[number]>[0],
+    ) =>
       async (request: Parameters<typeof next>[0]) => {
         request.header.set("authorization", `Bearer ${token}`);
         return next(request);
@@ -18,7 +20,11 @@ function bearer(token: string) {
 
 /** The generated Keys client over the Connect protocol (HTTP/1.1), authenticated with `token`. */
 export function connectKeysClient(baseUrl: string, token: string): KeysClient {
-  const transport: Transport = createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: bearer(token) });
+  const transport: Transport = createConnectTransport({
+    baseUrl,
+    httpVersion: "1.1",
+    interceptors: bearer(token),
+  });
   return createClient(KeysService, transport);
 }
 
@@ -29,7 +35,11 @@ export function grpcKeysClient(baseUrl: string, token: string): KeysClient {
 }
 
 /** Asserts a ConnectError with this code whose ErrorDetail names `param` (when given). */
-export async function assertConnectError(promise: Promise<unknown>, code: Code, param?: string): Promise<ConnectError> {
+export async function assertConnectError(
+  promise: Promise<unknown>,
+  code: Code,
+  param?: string,
+): Promise<ConnectError> {
   try {
     await promise;
   } catch (error) {

@@ -34,7 +34,8 @@ export async function postgresSkip(): Promise<string | false> {
     await client.end();
   });
   if (up) return false;
-  if (process.env["CI"] === "true") throw new Error(`PostgreSQL is not reachable at ${POSTGRES_URL} (CI=true).`);
+  if (process.env["CI"] === "true")
+    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_URL} (CI=true).`);
   return `PostgreSQL is not reachable at ${POSTGRES_URL}; skipped`;
 }
 
@@ -100,13 +101,16 @@ export async function startKeysGateway(
     logger,
     ...extra,
   });
-  const app = await startTestGateway([deployment("mock-gpt", "mock", "fixed"), deployment("mock/*", "mock", "*")], {
-    authenticator: keys.authenticator,
-    extraRestRoutes: keys.restRoutes,
-    extraConnectRoutes: keys.connectRoutes,
-    logger,
-    ...appOptions,
-  });
+  const app = await startTestGateway(
+    [deployment("mock-gpt", "mock", "fixed"), deployment("mock/*", "mock", "*")],
+    {
+      authenticator: keys.authenticator,
+      extraRestRoutes: keys.restRoutes,
+      extraConnectRoutes: keys.connectRoutes,
+      logger,
+      ...appOptions,
+    },
+  );
   return {
     app,
     keys,

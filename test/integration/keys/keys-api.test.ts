@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import { after, before, describe, it } from "node:test";
 import {
   KeyRole,
   KeySchema,
@@ -11,8 +11,18 @@ import {
   TeamRole,
   TeamSchema,
 } from "../../../gen/switchboard/v1/keys_service_pb.js";
-import { assertConnectError, connectKeysClient, grpcKeysClient, type KeysClient } from "../../helpers/keys-client.js";
-import { databaseTargets, type KeysGateway, MASTER_KEY, startKeysGateway } from "../../helpers/keys-gateway.js";
+import {
+  assertConnectError,
+  connectKeysClient,
+  grpcKeysClient,
+  type KeysClient,
+} from "../../helpers/keys-client.js";
+import {
+  databaseTargets,
+  type KeysGateway,
+  MASTER_KEY,
+  startKeysGateway,
+} from "../../helpers/keys-gateway.js";
 
 const targets = await databaseTargets();
 
@@ -46,7 +56,9 @@ for (const target of targets) {
     after(async () => gateway?.close());
 
     it("creates a key whose secret is shown once, stored as a hash, and works for chat", async () => {
-      const created = await admin.createKey({ key: { displayName: "svc-a", userId: "alice", models: ["mock-gpt"] } });
+      const created = await admin.createKey({
+        key: { displayName: "svc-a", userId: "alice", models: ["mock-gpt"] },
+      });
       assert.match(created.secret, /^sk-sb-[A-Za-z0-9_-]{43}$/);
       const key = created.key!;
       assert.equal(key.displaySecret, `sk-sb-…${created.secret.slice(-4)}`);
@@ -55,14 +67,20 @@ for (const target of targets) {
       assert.equal(key.createdBy, "master");
       assert.notEqual(key.etag, "");
       const fetched = await admin.getKey({ keyId: key.keyId });
-      assert.equal(JSON.stringify(fetched, (_, value) => (typeof value === "bigint" ? String(value) : value)).includes(created.secret), false);
+      assert.equal(
+        JSON.stringify(fetched, (_, value) => (typeof value === "bigint" ? String(value) : value)).includes(
+          created.secret,
+        ),
+        false,
+      );
       assert.equal(await chat(gateway.url, created.secret), 200);
       assert.equal(await chat(gateway.url, created.secret, "mock/other"), 403);
       assert.deepEqual(await modelIds(gateway.url, created.secret), ["mock-gpt"]);
     });
 
     it("lists keys page by page with opaque tokens, and rejects a token from another query", async () => {
-      for (const name of ["p1", "p2", "p3"]) await admin.createKey({ key: { displayName: name, userId: "pager" } });
+      for (const name of ["p1", "p2", "p3"])
+        await admin.createKey({ key: { displayName: name, userId: "pager" } });
       const seen: string[] = [];
       let token = "";
       do {
@@ -79,7 +97,11 @@ for (const target of targets) {
         Code.InvalidArgument,
         "page_token",
       );
-      await assertConnectError(admin.listKeys({ pageToken: "not-a-token!" }), Code.InvalidArgument, "page_token");
+      await assertConnectError(
+        admin.listKeys({ pageToken: "not-a-token!" }),
+        Code.InvalidArgument,
+        "page_token",
+      );
       await assertConnectError(admin.listKeys({ pageSize: 5000 }), Code.InvalidArgument, "page_size");
     });
 
@@ -93,7 +115,10 @@ for (const target of targets) {
       assert.deepEqual(updated.key!.tags, []);
       assert.equal(updated.key!.limits?.rpmLimit, undefined);
       await assertConnectError(
-        admin.updateKey({ key: { keyId: key!.keyId, displayName: "stale", etag: key!.etag }, updateMask: mask("display_name") }),
+        admin.updateKey({
+          key: { keyId: key!.keyId, displayName: "stale", etag: key!.etag },
+          updateMask: mask("display_name"),
+        }),
         Code.FailedPrecondition,
         "etag",
       );
@@ -130,8 +155,16 @@ for (const target of targets) {
         Code.InvalidArgument,
         "limits.budget_duration",
       );
-      await assertConnectError(admin.createKey({ key: { keyId: "key_mine" } }), Code.InvalidArgument, "key.key_id");
-      await assertConnectError(admin.createKey({ key: { teamId: "no-such-team" } }), Code.InvalidArgument, "team_id");
+      await assertConnectError(
+        admin.createKey({ key: { keyId: "key_mine" } }),
+        Code.InvalidArgument,
+        "key.key_id",
+      );
+      await assertConnectError(
+        admin.createKey({ key: { teamId: "no-such-team" } }),
+        Code.InvalidArgument,
+        "team_id",
+      );
       await assertConnectError(admin.createKey({ key: { models: ["a*b"] } }), Code.InvalidArgument, "models");
       await assertConnectError(admin.getKey({ keyId: "key_missing" }), Code.NotFound, "key_id");
       // Unknown fields: rejected by the JSON codec (Connect) and by the service for binary (gRPC) messages.
@@ -210,7 +243,11 @@ for (const target of targets) {
       assert.equal(member.key!.limits?.rpmLimit, undefined);
       assert.equal(await chat(gateway.url, member.secret, "mock/a"), 200);
       assert.equal(await chat(gateway.url, member.secret, "mock-gpt"), 403);
-      await assertConnectError(teamAdmin.createKey({ key: { models: ["mock-gpt"] } }), Code.PermissionDenied, "models");
+      await assertConnectError(
+        teamAdmin.createKey({ key: { models: ["mock-gpt"] } }),
+        Code.PermissionDenied,
+        "models",
+      );
       await assertConnectError(
         teamAdmin.createKey({ key: { limits: { rpmLimit: 61n } } }),
         Code.PermissionDenied,
@@ -222,37 +259,70 @@ for (const target of targets) {
         "limits.budget_duration",
       );
       await assertConnectError(
-        teamAdmin.createKey({ key: { expireTime: timestampFromDate(new Date(Date.now() + 2 * 86_400_000)) } }),
+        teamAdmin.createKey({
+          key: { expireTime: timestampFromDate(new Date(Date.now() + 2 * 86_400_000)) },
+        }),
         Code.PermissionDenied,
         "expire_time",
       );
-      await assertConnectError(teamAdmin.createKey({ key: { role: KeyRole.ADMIN } }), Code.PermissionDenied, "role");
-      await assertConnectError(teamAdmin.createKey({ key: { teamId: "other" } }), Code.PermissionDenied, "team_id");
+      await assertConnectError(
+        teamAdmin.createKey({ key: { role: KeyRole.ADMIN } }),
+        Code.PermissionDenied,
+        "role",
+      );
+      await assertConnectError(
+        teamAdmin.createKey({ key: { teamId: "other" } }),
+        Code.PermissionDenied,
+        "team_id",
+      );
       await assertConnectError(teamAdmin.createTeam({ team: { teamId: "mine" } }), Code.PermissionDenied);
       // Scope: its own team's keys only; the team's caps only an admin may change.
       const outsider = await admin.createKey({ key: { displayName: "outsider" } });
-      await assertConnectError(teamAdmin.getKey({ keyId: outsider.key!.keyId }), Code.PermissionDenied, "key_id");
-      await assertConnectError(teamAdmin.revokeKey({ keyId: outsider.key!.keyId }), Code.PermissionDenied, "key_id");
+      await assertConnectError(
+        teamAdmin.getKey({ keyId: outsider.key!.keyId }),
+        Code.PermissionDenied,
+        "key_id",
+      );
+      await assertConnectError(
+        teamAdmin.revokeKey({ keyId: outsider.key!.keyId }),
+        Code.PermissionDenied,
+        "key_id",
+      );
       await assertConnectError(teamAdmin.listKeys({ teamId: "other" }), Code.PermissionDenied, "team_id");
       const listed = await teamAdmin.listKeys({});
       assert.ok(listed.keys.every((key) => key.teamId === teamId));
       await assertConnectError(
-        teamAdmin.updateTeam({ team: { teamId, limits: { rpmLimit: 1000n } }, updateMask: mask("limits.rpm_limit") }),
+        teamAdmin.updateTeam({
+          team: { teamId, limits: { rpmLimit: 1000n } },
+          updateMask: mask("limits.rpm_limit"),
+        }),
         Code.PermissionDenied,
         "limits.rpm_limit",
       );
-      const renamed = await teamAdmin.updateTeam({ team: { teamId, displayName: "Eng" }, updateMask: mask("display_name") });
+      const renamed = await teamAdmin.updateTeam({
+        team: { teamId, displayName: "Eng" },
+        updateMask: mask("display_name"),
+      });
       assert.equal(renamed.team!.displayName, "Eng");
       await assertConnectError(
-        teamAdmin.updateKey({ key: { keyId: member.key!.keyId, role: KeyRole.ADMIN }, updateMask: mask("role") }),
+        teamAdmin.updateKey({
+          key: { keyId: member.key!.keyId, role: KeyRole.ADMIN },
+          updateMask: mask("role"),
+        }),
         Code.PermissionDenied,
         "role",
       );
       await teamAdmin.blockKey({ keyId: member.key!.keyId });
       assert.equal(await chat(gateway.url, member.secret, "mock/a"), 401);
       // Members.
-      const withMember = await teamAdmin.addTeamMember({ teamId, member: { userId: "bob", role: TeamRole.MEMBER } });
-      assert.deepEqual(withMember.team!.members.map((item) => item.userId), ["bob"]);
+      const withMember = await teamAdmin.addTeamMember({
+        teamId,
+        member: { userId: "bob", role: TeamRole.MEMBER },
+      });
+      assert.deepEqual(
+        withMember.team!.members.map((item) => item.userId),
+        ["bob"],
+      );
       await assertConnectError(
         teamAdmin.addTeamMember({ teamId, member: { userId: "eve", role: TeamRole.ADMIN } }),
         Code.PermissionDenied,
@@ -276,7 +346,10 @@ for (const target of targets) {
       assert.equal((await client.getKey({ keyId: user.key!.keyId })).key!.keyId, user.key!.keyId);
       await assertConnectError(client.getKey({ keyId: other.key!.keyId }), Code.PermissionDenied, "key_id");
       const own = await client.listKeys({});
-      assert.deepEqual(own.keys.map((key) => key.keyId), [user.key!.keyId]);
+      assert.deepEqual(
+        own.keys.map((key) => key.keyId),
+        [user.key!.keyId],
+      );
       await assertConnectError(client.createKey({ key: {} }), Code.PermissionDenied);
       const viewer = await admin.createKey({ key: { role: KeyRole.VIEWER } });
       assert.equal(await chat(gateway.url, viewer.secret), 403);
