@@ -6,8 +6,12 @@ import { pino } from "pino";
  */
 export type Logger = pino.Logger;
 
-export function createLogger(level: string = process.env["SWITCHBOARD_LOG_LEVEL"] ?? "info"): Logger {
-  return pino({
+/** `destination` (default stdout) lets tests read every line the gateway writes, e.g. to sweep for secrets. */
+export function createLogger(
+  level: string = process.env["SWITCHBOARD_LOG_LEVEL"] ?? "info",
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: "switchboard" },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -24,5 +28,6 @@ export function createLogger(level: string = process.env["SWITCHBOARD_LOG_LEVEL"
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
