@@ -1,6 +1,6 @@
 // The arms of the benchmark: how each one is started and how a client addresses it. Every arm talks to the same
 // fake upstream; "direct" is the client talking to the upstream itself.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +30,23 @@ export function freePort() {
       server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
+}
+
+function newestMtime(directory) {
+  let newest = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Whether dist/ is missing or older than a source file (then the Switchboard arm builds it first). */
+function distIsStale() {
+  const built = join(REPO_DIR, "dist", "src", "app.js");
+  if (!existsSync(built)) return true;
+  const sources = ["src", "gen"].map((name) => join(REPO_DIR, name)).filter((path) => existsSync(path));
+  return Math.max(...sources.map(newestMtime)) > statSync(built).mtimeMs;
 }
 
 function switchboardConfig(upstreamPort) {
@@ -102,32 +119,44 @@ export const ARMS = {
     label: "Switchboard",
     async start({ upstream, logFile, runDir, log, nodeArgs = [], profileDir }) {
       const bin = join(REPO_DIR, "bin", "switchboard.js");
-      if (!existsSync(bin)) return { skipped: "bin/switchboard.js does not exist yet (gateway not merged)" };
-      if (!existsSync(join(REPO_DIR, "dist"))) {
+      const interim = !existsSync(bin);
+      if (interim && !existsSync(join(REPO_DIR, "src", "app.ts"))) {
+        return { skipped: "neither bin/switchboard.js nor src/app.ts exists yet (gateway not merged)" };
+      }
+      if (distIsStale()) {
         log("building dist/ for the Switchboard arm (npm run build)");
         const build = await runCommand("npm", ["run", "build"], { timeoutMs: 300_000, env: process.env });
-        if (build.code !== 0) return { skipped: `npm run build failed: ${build.stderr.slice(0, 500)}` };
+        if (build.code !== 0)
+          return { skipped: `npm run build failed: ${(build.stdout + build.stderr).slice(-500)}` };
       }
-      const configFile = join(runDir, "switchboard.yaml");
-      writeFileSync(configFile, switchboardConfig(upstream.port));
       const port = await freePort();
+      let args;
+      if (interim) {
+        log("bin/switchboard.js missing: starting startApp() from dist via bench/switchboard-interim.mjs");
+        args = [
+          join(BENCH_DIR, "switchboard-interim.mjs"),
+          `--upstream-port=${upstream.port}`,
+          `--port=${port}`,
+          `--master-key=${MASTER_KEY}`,
+        ];
+      } else {
+        const configFile = join(runDir, "switchboard.yaml");
+        writeFileSync(configFile, switchboardConfig(upstream.port));
+        args = [bin, "--config", configFile, "--port", String(port)];
+      }
       const started = await startChild({
         command: process.execPath,
-        args: [
-          ...nodeArgs,
-          "--import",
-          LOOPBACK_PRELOAD,
-          bin,
-          "--config",
-          configFile,
-          "--port",
-          String(port),
-        ],
+        args: [...nodeArgs, "--import", LOOPBACK_PRELOAD, ...args],
         env: childEnv(profileDir),
         logFile,
       });
       await waitForHttp(port, "/health/liveliness", 60_000);
-      return { pid: started.pid, port, child: started.child };
+      return {
+        pid: started.pid,
+        port,
+        child: started.child,
+        note: interim ? "interim launcher (startApp from dist)" : "",
+      };
     },
     route(kind) {
       return {

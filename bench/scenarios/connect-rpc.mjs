@@ -133,11 +133,12 @@ export const connectRpc = {
         protobuf.create(generated.CompleteRequestSchema, { request: chatRequestInit(route.model) }),
       ),
     );
-    const seconds = context.smoke ? 2 : 5;
+    const seconds = context.smoke ? 1 : 5;
     const withCpu = async (measure) => {
       const before = cpuMicros(arm.pid);
       const result = await measure();
-      return { ...result, cpuUsPerRequest: (cpuMicros(arm.pid) - before) / Math.max(1, result.requests) };
+      const spent = cpuMicros(arm.pid) - before;
+      return { ...result, cpuUsPerRequest: result.requests > 0 ? spent / result.requests : Number.NaN };
     };
     const variants = [
       {
@@ -272,6 +273,9 @@ export const connectRpc = {
       "Streaming, 10 concurrent (first event after 50 ms, 20 events 10 ms apart):",
       "",
       markdownTable(["path", "TTFT p50 (ms)", "TTFT p99 (ms)", "failed", "not one-to-one"], streamRows),
+      ...Object.entries(result.streaming)
+        .filter(([, fields]) => fields.firstError !== undefined)
+        .map(([name, fields]) => `\n- ${name}: first error: ${fields.firstError.slice(0, 300)}`),
     ].join("\n");
   },
 };

@@ -7,7 +7,7 @@ export const latencyFloor = {
   title: "1. Latency floor — 1 connection, instant upstream, unary",
   async run(context) {
     await context.upstream.configure({});
-    const seconds = context.smoke ? 2 : 5;
+    const seconds = context.smoke ? 1 : 5;
     return interleaved(context.arms, context.reps, (arm) =>
       wrkWithCpu(context, arm, { connections: 1, seconds }),
     );

@@ -8,7 +8,7 @@ import { streamToken } from "../lib/shapes.mjs";
 import { burstStreams, summarizeStreams } from "../lib/stream-client.mjs";
 
 const FULL = { counts: [100, 1000], chunks: 101, intervalMs: 100, abortAfterMs: 3000, settleMs: 5000 };
-const SMOKE = { counts: [200], chunks: 41, intervalMs: 25, abortAfterMs: 500, settleMs: 1500 };
+const SMOKE = { counts: [200], chunks: 41, intervalMs: 25, abortAfterMs: 500, settleMs: 1000 };
 
 async function measureArm(context, arm, plan) {
   const route = arm.route("openai");

@@ -10,7 +10,7 @@ export const streamThroughput = {
   title: "4. Streaming throughput — 23-event streams, 50 connections",
   async run(context) {
     await context.upstream.configure({ chunks: EVENTS });
-    const seconds = context.smoke ? 2 : 5;
+    const seconds = context.smoke ? 1 : 5;
     const result = await interleaved(context.arms, context.reps, (arm) =>
       wrkWithCpu(context, arm, { connections: 50, seconds, stream: true }),
     );
