@@ -41,7 +41,7 @@ export async function runH2load({ port, path, body, headers, connections, second
   }
   const toMs = (value, unit) => Number(value) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : 1);
   return {
-    requests: Number(requests[3]),
+    requests: Number(requests[4]),
     rps: Number(finished[2]),
     errors: Number(requests[5]) + Number(requests[6]),
     meanMs: latency === null ? Number.NaN : toMs(latency[5], latency[6]),

@@ -147,13 +147,20 @@ export async function runStreams({
   return summarizeStreams(results, expectedTokens, intervalMs, seconds);
 }
 
-/** Aggregates stream results: TTFT p50/p99, failures, out-of-order and coalesced counts, streams/s. */
+/**
+ * Aggregates stream results: TTFT p50/p99, failures, out-of-order and coalesced counts, streams/s, and the spread
+ * of the gaps between consecutive content events (a relay that stalls, e.g. Nagle's algorithm meeting delayed
+ * ACKs, shows as a p99 gap far above the upstream's spacing).
+ */
 export function summarizeStreams(results, expectedTokens, intervalMs, seconds) {
   let failed = 0;
   let outOfOrder = 0;
   let coalescedEvents = 0;
   let events = 0;
+  const gaps = [];
   for (const result of results) {
+    for (let i = 1; i < result.arrivals.length; i += 1)
+      gaps.push(result.arrivals[i] - result.arrivals[i - 1]);
     if (result.status !== 200 || result.error !== undefined || !result.done) failed += 1;
     const fidelity = checkFidelity(result, expectedTokens, intervalMs);
     if (!fidelity.inOrder) outOfOrder += 1;
@@ -170,6 +177,8 @@ export function summarizeStreams(results, expectedTokens, intervalMs, seconds) {
     streamsPerSec: seconds > 0 ? results.length / seconds : Number.NaN,
     ttftP50Ms: quantile(ttfts, 0.5),
     ttftP99Ms: quantile(ttfts, 0.99),
+    gapP50Ms: quantile(gaps, 0.5),
+    gapP99Ms: quantile(gaps, 0.99),
     firstError: results.find((result) => result.error !== undefined || result.status !== 200)?.error,
   };
 }

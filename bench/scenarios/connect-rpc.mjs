@@ -9,7 +9,7 @@ import { runH2load } from "../lib/h2load.mjs";
 import { chatBody, interleaved } from "../lib/measure.mjs";
 import { cpuMicros } from "../lib/proc-stats.mjs";
 import { httpCall } from "../lib/processes.mjs";
-import { fmt, markdownTable } from "../lib/report.mjs";
+import { compare, fmt, markdownTable } from "../lib/report.mjs";
 import { quantile } from "../lib/stats.mjs";
 import { runStreams } from "../lib/stream-client.mjs";
 import { runWrk } from "../lib/wrk.mjs";
@@ -255,7 +255,7 @@ export const connectRpc = {
       name,
       fmt(fields.rps, 0),
       fmt(fields.cpuUsPerRequest, 0),
-      fmt(fields.cpuUsPerRequest / restCpu, 2) + "×",
+      compare("ratio", fields.cpuUsPerRequest, restCpu),
       fmt(fields.errors, 0),
     ]);
     const streamRows = Object.entries(result.streaming).map(([name, fields]) => [

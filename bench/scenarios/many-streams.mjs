@@ -10,6 +10,27 @@ import { burstStreams, summarizeStreams } from "../lib/stream-client.mjs";
 const FULL = { counts: [100, 1000], chunks: 101, intervalMs: 100, abortAfterMs: 3000, settleMs: 5000 };
 const SMOKE = { counts: [200], chunks: 41, intervalMs: 25, abortAfterMs: 500, settleMs: 1000 };
 
+/** Polls the upstream's count of open streams every 250 ms; `stop()` resolves with the highest count seen. */
+function sampleUpstreamStreams(upstream) {
+  let peak = 0;
+  let pending = Promise.resolve();
+  const timer = setInterval(() => {
+    pending = upstream
+      .stats()
+      .then((stats) => {
+        peak = Math.max(peak, stats.streamsActive);
+      })
+      .catch(() => {});
+  }, 250);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await pending;
+      return peak;
+    },
+  };
+}
+
 async function measureArm(context, arm, plan) {
   const route = arm.route("openai");
   const request = {
@@ -23,11 +44,13 @@ async function measureArm(context, arm, plan) {
   const fields = { idleRssMiB: rssMiB(arm.pid) };
   for (const count of plan.counts) {
     const sampler = sampleRss(arm.pid);
+    const upstreamPeak = sampleUpstreamStreams(context.upstream);
     const started = Date.now();
     const results = await burstStreams({ ...request, count });
     const peak = sampler.stop();
     fields[`s${count}`] = {
       peakRssMiB: peak,
+      peakUpstreamStreams: await upstreamPeak.stop(),
       ...summarizeStreams(results, expected, 0, (Date.now() - started) / 1000),
     };
   }
@@ -86,6 +109,12 @@ export const manyStreams = {
           vsPortkey: "ratio",
           digits: 1,
           target: count >= 1000 ? "≤ 150 MiB" : "",
+        },
+        {
+          label: `${count} streams: most open at the upstream at once`,
+          get: (r) => r[key]?.peakUpstreamStreams,
+          digits: 0,
+          target: `${count}`,
         },
         {
           label: `${count} streams: TTFT p50 (ms)`,

@@ -3,7 +3,7 @@
 // translation: latency at one connection, CPU per request at 50 connections, TTFT and stream fidelity.
 import { chatBody, interleaved, wrkWithCpu } from "../lib/measure.mjs";
 import { httpCall } from "../lib/processes.mjs";
-import { fmt, markdownTable } from "../lib/report.mjs";
+import { compare, fmt, markdownTable } from "../lib/report.mjs";
 import { runStreams } from "../lib/stream-client.mjs";
 import { expectedTokens } from "./ttft-fidelity.mjs";
 
@@ -81,7 +81,7 @@ export const translatedProvider = {
         if (!result.variants.includes(`${name}/openai`)) continue;
         const openai = get(source[`${name}/openai`]);
         const anthropic = get(source[`${name}/anthropic`]);
-        cells.push(fmt(openai, digits), fmt(anthropic, digits), fmt(anthropic / openai, 2) + "×");
+        cells.push(fmt(openai, digits), fmt(anthropic, digits), compare("ratio", anthropic, openai));
       }
       return cells;
     };

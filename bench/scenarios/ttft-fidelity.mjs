@@ -46,6 +46,13 @@ export const ttftFidelity = {
       { label: "failed streams", get: (r) => r.failed, digits: 0, target: "0" },
       { label: "streams not one-to-one / out of order", get: (r) => r.outOfOrder, digits: 0, target: "0" },
       { label: "coalesced events", get: (r) => r.coalescedEvents, digits: 0, target: "0" },
+      {
+        label: "gap between events p50 (ms)",
+        get: (r) => r.gapP50Ms,
+        vsDirect: "diff",
+        target: "10 (upstream spacing)",
+      },
+      { label: "gap between events p99 (ms)", get: (r) => r.gapP99Ms, vsDirect: "diff", target: "≈ direct" },
     ]);
   },
 };
