@@ -119,10 +119,7 @@ export const ARMS = {
     label: "Switchboard",
     async start({ upstream, logFile, runDir, log, nodeArgs = [], profileDir }) {
       const bin = join(REPO_DIR, "bin", "switchboard.js");
-      const interim = !existsSync(bin);
-      if (interim && !existsSync(join(REPO_DIR, "src", "app.ts"))) {
-        return { skipped: "neither bin/switchboard.js nor src/app.ts exists yet (gateway not merged)" };
-      }
+      if (!existsSync(bin)) return { skipped: "bin/switchboard.js does not exist (gateway not merged)" };
       if (distIsStale()) {
         log("building dist/ for the Switchboard arm (npm run build)");
         const build = await runCommand("npm", ["run", "build"], { timeoutMs: 300_000, env: process.env });
@@ -130,20 +127,9 @@ export const ARMS = {
           return { skipped: `npm run build failed: ${(build.stdout + build.stderr).slice(-500)}` };
       }
       const port = await freePort();
-      let args;
-      if (interim) {
-        log("bin/switchboard.js missing: starting startApp() from dist via bench/switchboard-interim.mjs");
-        args = [
-          join(BENCH_DIR, "switchboard-interim.mjs"),
-          `--upstream-port=${upstream.port}`,
-          `--port=${port}`,
-          `--master-key=${MASTER_KEY}`,
-        ];
-      } else {
-        const configFile = join(runDir, "switchboard.yaml");
-        writeFileSync(configFile, switchboardConfig(upstream.port));
-        args = [bin, "--config", configFile, "--port", String(port)];
-      }
+      const configFile = join(runDir, "switchboard.yaml");
+      writeFileSync(configFile, switchboardConfig(upstream.port));
+      const args = [bin, "--config", configFile, "--port", String(port), "--host", "127.0.0.1"];
       const started = await startChild({
         command: process.execPath,
         args: [...nodeArgs, "--import", LOOPBACK_PRELOAD, ...args],
@@ -151,12 +137,7 @@ export const ARMS = {
         logFile,
       });
       await waitForHttp(port, "/health/liveliness", 60_000);
-      return {
-        pid: started.pid,
-        port,
-        child: started.child,
-        note: interim ? "interim launcher (startApp from dist)" : "",
-      };
+      return { pid: started.pid, port, child: started.child };
     },
     route(kind) {
       return {

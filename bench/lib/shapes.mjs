@@ -134,14 +134,21 @@ function anthropicEvent(payload) {
 }
 
 /**
- * The SSE events of an Anthropic Messages stream (shape of anthropic/messages-stream-text.sse) with `chunks - 1`
- * text deltas, so that it carries the same content tokens as an OpenAI stream of `chunks` events; message_delta
- * plays the finish chunk. The other framing events (message_start, content_block_start, ping, content_block_stop,
- * message_stop) come on top.
+ * The SSE writes of an Anthropic Messages stream (shape of anthropic/messages-stream-text.sse) carrying the same
+ * `chunks - 1` content tokens as an OpenAI stream of `chunks` events, in the same number of writes: the opening
+ * framing (message_start, content_block_start, ping) goes out with the first text delta and the closing framing
+ * (content_block_stop, message_delta, message_stop) is the last write, so that time to first token and the spacing of
+ * tokens are the same on both paths.
  */
 export function anthropicStreamEvents(chunks) {
   const textEvents = Math.max(1, chunks - 1);
-  const events = [
+  const delta = (index) =>
+    anthropicEvent({
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "text_delta", text: streamToken(index) },
+    });
+  const opening =
     anthropicEvent({
       type: "message_start",
       message: {
@@ -154,29 +161,21 @@ export function anthropicStreamEvents(chunks) {
         stop_sequence: null,
         usage: { input_tokens: 11, output_tokens: 1 },
       },
-    }),
-    anthropicEvent({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
-    anthropicEvent({ type: "ping" }),
-  ];
-  for (let index = 0; index < textEvents; index += 1) {
-    events.push(
+    }) +
+    anthropicEvent({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }) +
+    anthropicEvent({ type: "ping" });
+  const writes = [opening + delta(0)];
+  for (let index = 1; index < textEvents; index += 1) writes.push(delta(index));
+  writes.push(
+    anthropicEvent({ type: "content_block_stop", index: 0 }) +
       anthropicEvent({
-        type: "content_block_delta",
-        index: 0,
-        delta: { type: "text_delta", text: streamToken(index) },
-      }),
-    );
-  }
-  events.push(anthropicEvent({ type: "content_block_stop", index: 0 }));
-  events.push(
-    anthropicEvent({
-      type: "message_delta",
-      delta: { stop_reason: "end_turn", stop_sequence: null },
-      usage: { output_tokens: textEvents },
-    }),
+        type: "message_delta",
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: textEvents },
+      }) +
+      anthropicEvent({ type: "message_stop" }),
   );
-  events.push(anthropicEvent({ type: "message_stop" }));
-  return events;
+  return writes;
 }
 
 /** OpenAI-shaped error body for injected errors. */
