@@ -2,6 +2,7 @@
 // The benchmark: Switchboard against the direct upstream, a bare Node pipe and Portkey's gateway, all on this
 // machine, against one fake upstream, arms interleaved. `npm run bench` (full, ~10 min) or `npm run bench -- --smoke`
 // (≤ 60 s, for CI). See bench/README.md.
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -163,6 +164,18 @@ async function warmUp(arms, upstream, smoke) {
   }
 }
 
+/** The commit the harness and the gateway were measured at ("+dirty" when the work tree has changes). */
+function gitCommit() {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: BENCH_DIR }).toString().trim();
+    const dirty =
+      execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: BENCH_DIR }).length > 0;
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return "unknown";
+  }
+}
+
 /** Rounds every number in a result tree so that the JSON stays small. */
 function compact(value) {
   if (typeof value === "number") return round(value, 3);
@@ -214,7 +227,7 @@ function renderMarkdown({ machine, loadAfter, config, arms, skipped, results, er
     "",
     `Arms: ${arms.map((arm) => `${arm.label} (fresh RSS ${arm.freshRssMiB.toFixed(1)} MiB${arm.note ? `; ${arm.note}` : ""})`).join(", ")}. ` +
       `Repetitions: ${config.reps}, arms interleaved (A B C A B C …), medians reported (error counts summed). ` +
-      `Run took ${Math.round(durationSec)} s.`,
+      `Run took ${Math.round(durationSec)} s at commit ${config.commit}.`,
     "",
     "CPU-µs per request is the arm process's utime + stime from /proc over the run ÷ requests completed; for " +
       "`direct` it is the fake upstream's own cost. `bare pipe` is a node:http pass-through proxy (no parsing, no " +
@@ -272,7 +285,7 @@ async function main() {
   const loadAfter = machineFacts().loadavg;
   await stopAll();
 
-  const config = { smoke, reps, arms: armNames, scenarios: wanted };
+  const config = { smoke, reps, arms: armNames, scenarios: wanted, commit: gitCommit() };
   const report = {
     startedAt: startedAt.toISOString(),
     durationSec: round(durationSec, 1),

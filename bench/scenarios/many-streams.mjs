@@ -62,7 +62,7 @@ async function measureArm(context, arm, plan) {
   let beforeAbort;
   const probe = setTimeout(async () => {
     beforeAbort = await context.upstream.stats().catch(() => undefined);
-  }, plan.abortAfterMs - 200);
+  }, plan.abortAfterMs / 2);
   const sampler = sampleRss(arm.pid);
   await burstStreams({ ...request, count: abortCount, abortAfterMs: plan.abortAfterMs });
   clearTimeout(probe);
@@ -140,13 +140,19 @@ export const manyStreams = {
       { label: "RSS 5 s after drain (MiB)", get: (r) => r.drainRssMiB, vsPortkey: "ratio", digits: 1 },
       { label: "RSS after drain ÷ idle", get: (r) => r.drainVsIdle, target: "≤ 1.2" },
       {
-        label: "abort: upstream streams open just before",
+        label: "abort: upstream streams open halfway to the abort",
         get: (r) => r.abort?.upstreamActiveBeforeAbort,
         digits: 0,
       },
       {
         label: "abort: upstream streams open 1 s after",
         get: (r) => r.abort?.upstreamActiveAfter1s,
+        digits: 0,
+        target: "0",
+      },
+      {
+        label: "abort: upstream streams open 5 s after",
+        get: (r) => r.abort?.upstreamActiveAfterSettle,
         digits: 0,
         target: "0",
       },
