@@ -8,7 +8,7 @@ import { streamToken } from "../lib/shapes.mjs";
 import { burstStreams, summarizeStreams } from "../lib/stream-client.mjs";
 
 const FULL = { counts: [100, 1000], chunks: 101, intervalMs: 100, abortAfterMs: 3000, settleMs: 5000 };
-const SMOKE = { counts: [200], chunks: 41, intervalMs: 25, abortAfterMs: 500, settleMs: 1000 };
+const SMOKE = { counts: [100], chunks: 41, intervalMs: 25, abortAfterMs: 600, settleMs: 1000 };
 
 /** Polls the upstream's count of open streams every 250 ms; `stop()` resolves with the highest count seen. */
 function sampleUpstreamStreams(upstream) {

@@ -16,7 +16,7 @@ export const ttftFidelity = {
   title: "5. Time to first token and fidelity — first event after 50 ms, then 20 events 10 ms apart",
   async run(context) {
     await context.upstream.configure({ delayMs: 50, chunks: CHUNKS, intervalMs: INTERVAL_MS });
-    const total = context.smoke ? 30 : 100;
+    const total = context.smoke ? 20 : 100;
     return interleaved(context.arms, context.reps, (arm) => {
       const route = arm.route("openai");
       return runStreams({
