@@ -3,7 +3,12 @@ import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { databaseTargets, type KeysGateway, MASTER_KEY, startKeysGateway } from "../../helpers/keys-gateway.js";
+import {
+  databaseTargets,
+  type KeysGateway,
+  MASTER_KEY,
+  startKeysGateway,
+} from "../../helpers/keys-gateway.js";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -12,7 +17,9 @@ const targets = await databaseTargets();
 type Json = Record<string, unknown>;
 
 for (const target of targets) {
-  describe(`Keys service through buf curl, as docs/keys.md shows (${target.name})`, { skip: target.skip }, () => {
+  describe(`Keys service through buf curl, as docs/keys.md shows (${target.name})`, {
+    skip: target.skip,
+  }, () => {
     let gateway: KeysGateway;
     before(async () => {
       gateway = await startKeysGateway(target);
@@ -43,7 +50,12 @@ for (const target of targets) {
 
     it("creates, lists, rotates and revokes a key", async () => {
       const created = await bufCurl("CreateKey", {
-        key: { displayName: "ci-bot", userId: "ci", models: ["mock-gpt"], limits: { rpmLimit: "60", maxBudget: 5 } },
+        key: {
+          displayName: "ci-bot",
+          userId: "ci",
+          models: ["mock-gpt"],
+          limits: { rpmLimit: "60", maxBudget: 5 },
+        },
         ttl: "2592000s",
       });
       const key = created["key"] as Json;
@@ -53,7 +65,10 @@ for (const target of targets) {
       assert.equal((key["limits"] as Json)["rpmLimit"], "60");
 
       const listed = await bufCurl("ListKeys", { userId: "ci", pageSize: 10 });
-      assert.deepEqual((listed["keys"] as Json[]).map((item) => item["keyId"]), [key["keyId"]]);
+      assert.deepEqual(
+        (listed["keys"] as Json[]).map((item) => item["keyId"]),
+        [key["keyId"]],
+      );
 
       const rotated = await bufCurl("RotateKey", { keyId: key["keyId"], gracePeriod: "3600s" });
       assert.notEqual(rotated["secret"], secret);
