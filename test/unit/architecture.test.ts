@@ -29,8 +29,10 @@ const ALLOWED: Record<string, string[]> = {
   config: ["core"],
   auth: ["core"],
   logging: [],
-  rest: ["core", "auth", "logging"],
-  connect: ["core", "auth", "logging", "gen"],
+  store: [],
+  keys: ["core", "auth", "store"],
+  rest: ["core", "auth", "logging", "keys"],
+  connect: ["core", "auth", "logging", "gen", "keys"],
 };
 
 describe("dependencies point one way (STYLE: core <- router, providers; edges over core)", () => {
