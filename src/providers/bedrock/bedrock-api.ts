@@ -69,7 +69,7 @@ const reasoningContentSchema = z.object({
 
 export const bedrockResponseContentSchema = z.object({
   text: z.string().nullish(),
-  toolUse: z.object({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).nullish(),
+  toolUse: z.object({ toolUseId: z.string(), name: z.string(), input: z.unknown().optional() }).nullish(),
   reasoningContent: reasoningContentSchema.nullish(),
 });
 
