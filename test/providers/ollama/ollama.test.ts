@@ -124,7 +124,7 @@ describe("ollama request", () => {
 
   it("chat-vision.json: data: URL images become raw base64 in message.images; http URLs are refused", () => {
     const example = readCorpusJson("ollama", "chat-vision.json") as DocExample;
-    const image = (example.request.messages[0]?.images as string[])[0] as string;
+    const image = ((example.request.messages[0]?.images ?? []) as string[])[0] as string;
     const body = convertToOllamaRequest(
       {
         model: "m",
