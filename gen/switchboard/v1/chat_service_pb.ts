@@ -1276,7 +1276,7 @@ export const FinishSchema: GenMessage<Finish> = /*@__PURE__*/
   messageDesc(file_switchboard_v1_chat_service, 26);
 
 /**
- * StreamResponse is one event of a chat stream. Routing comes first; usage and then finish of every choice
+ * StreamResponse is one event of a chat stream. Routing comes first; the finish of every choice and then usage
  * come last, on every stream.
  *
  * @generated from message switchboard.v1.StreamResponse

@@ -90,3 +90,54 @@ export interface LocalProviderAdapter {
 }
 
 export type ProviderAdapter = HttpProviderAdapter | LocalProviderAdapter;
+
+/** Per-attempt limits. Every one has a safe default (GUARDS 13). */
+export interface AttemptLimits {
+  /** TCP/TLS connect. */
+  connectTimeoutMs: number;
+  /** Unary: time to response headers. Streams: time to the first decoded event (time to first token). */
+  firstByteTimeoutMs: number;
+  /** Longest silence between two body reads. */
+  idleTimeoutMs: number;
+  /** The whole attempt, body included. */
+  totalTimeoutMs: number;
+  /** Largest unary response or error body we read. */
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_ATTEMPT_LIMITS: AttemptLimits = {
+  connectTimeoutMs: 10_000,
+  firstByteTimeoutMs: 120_000,
+  idleTimeoutMs: 120_000,
+  totalTimeoutMs: 600_000,
+  maxResponseBytes: 32 * 1024 * 1024,
+};
+
+/** A stream whose first batch has arrived: from here on the attempt is committed (no retry, no fallback). */
+export interface UpstreamEventStream {
+  readonly first: ChatEvent[];
+  readonly rest: AsyncIterator<ChatEvent[]>;
+  /** Aborts the upstream request (client left, or the consumer stopped early). */
+  abort(): void;
+}
+
+/**
+ * Runs one attempt against one deployment. Implemented by providers/ (adapter + executor), called by the router,
+ * typed here so that the router and the core never import providers.
+ */
+export interface AttemptInvoker {
+  complete(
+    deployment: Deployment,
+    request: ChatRequest,
+    requestId: string,
+    signal: AbortSignal,
+    limits: AttemptLimits,
+  ): Promise<ChatResponse>;
+  stream(
+    deployment: Deployment,
+    request: ChatRequest,
+    requestId: string,
+    signal: AbortSignal,
+    limits: AttemptLimits,
+  ): Promise<UpstreamEventStream>;
+}

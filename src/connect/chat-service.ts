@@ -1,0 +1,109 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import {
+  type ChatService,
+  ListModelsResponseSchema,
+  type StreamResponse,
+  StreamResponseSchema,
+} from "../../gen/switchboard/v1/chat_service_pb.js";
+import type { ChatGateway } from "../core/chat/chat-gateway.js";
+import type { ChatContext } from "../core/chat/dispatcher.js";
+import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
+import type { Principal } from "../core/types/principal.js";
+import { toConnectError } from "./connect-error.js";
+import { principalKey, requestIdKey } from "./context.js";
+import { fromProtoChatRequest } from "./from-proto.js";
+import { toProtoCompleteResponse, toProtoModel, toProtoRouting, toProtoStreamEvent } from "./to-proto.js";
+
+function principalOf(context: HandlerContext): Principal {
+  const principal = context.values.get(principalKey);
+  if (principal === undefined) throw new GatewayError("authentication", "Authentication required.");
+  return principal;
+}
+
+function chatContext(context: HandlerContext): ChatContext {
+  const timeout = context.timeoutMs();
+  return {
+    requestId: context.values.get(requestIdKey),
+    principal: principalOf(context),
+    signal: context.signal,
+    ...(timeout !== undefined ? { deadline: Date.now() + timeout } : {}),
+  };
+}
+
+function decodePageToken(token: string): number {
+  if (token.length === 0) return 0;
+  const match = /^o(\d{1,9})$/.exec(Buffer.from(token, "base64url").toString("utf8"));
+  if (!match) throw invalidRequest("'page_token' is not a token this server issued.", "page_token");
+  return Number(match[1]);
+}
+
+/** The Chat service: proto in, the same core as REST, proto out. Nothing provider-specific here. */
+export function createChatService(gateway: ChatGateway): ServiceImpl<typeof ChatService> {
+  return {
+    async complete(request, context) {
+      try {
+        const chat = chatContext(context);
+        const { response, routing } = await gateway.complete(fromProtoChatRequest(request.request), chat);
+        context.responseHeader.set("x-switchboard-deployment", routing.deployment);
+        context.responseHeader.set("x-switchboard-provider", routing.provider);
+        return toProtoCompleteResponse(response, routing, `chatcmpl-${chat.requestId}`);
+      } catch (error) {
+        throw toConnectError(error);
+      }
+    },
+
+    async *stream(request, context): AsyncGenerator<StreamResponse> {
+      let iterator: AsyncIterator<import("../core/types/chat.js").ChatEvent[]> | undefined;
+      try {
+        const chat = chatContext(context);
+        const committed = await gateway.stream(fromProtoChatRequest(request.request), chat);
+        let id = `chatcmpl-${chat.requestId}`;
+        let model = committed.routing.model;
+        yield create(StreamResponseSchema, {
+          id,
+          model,
+          event: { case: "routing", value: toProtoRouting(committed.routing) },
+        });
+        iterator = committed.events[Symbol.asyncIterator]();
+        while (true) {
+          const next = await iterator.next();
+          if (next.done) break;
+          for (const event of next.value) {
+            if (event.type === "response-start") {
+              if (event.id.length > 0) id = event.id;
+              if (event.model.length > 0) model = event.model;
+              continue;
+            }
+            const wire = toProtoStreamEvent(event);
+            if (wire !== undefined) yield create(StreamResponseSchema, { id, model, event: wire });
+          }
+        }
+        iterator = undefined;
+      } catch (error) {
+        throw toConnectError(error);
+      } finally {
+        // The caller cancelled or the deadline passed: stop the upstream too.
+        if (iterator !== undefined) await iterator.return?.();
+      }
+    },
+
+    async listModels(request, context) {
+      try {
+        const pageSize = request.pageSize <= 0 ? 100 : Math.min(request.pageSize, 1000);
+        if (request.pageSize < 0) throw invalidRequest("'page_size' must not be negative.", "page_size");
+        const offset = decodePageToken(request.pageToken);
+        const models = gateway.listModels({ principal: principalOf(context) });
+        const page = models.slice(offset, offset + pageSize);
+        const nextOffset = offset + page.length;
+        return create(ListModelsResponseSchema, {
+          models: page.map(toProtoModel),
+          nextPageToken:
+            nextOffset < models.length ? Buffer.from(`o${nextOffset}`).toString("base64url") : "",
+        });
+      } catch (error) {
+        throw toConnectError(error);
+      }
+    },
+  };
+}

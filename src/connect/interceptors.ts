@@ -1,0 +1,62 @@
+import { randomUUID } from "node:crypto";
+import type { Interceptor } from "@connectrpc/connect";
+import type { Authenticator } from "../auth/authenticator.js";
+import { extractBearer } from "../auth/authenticator.js";
+import type { Logger } from "../logging/logger.js";
+import { toConnectError } from "./connect-error.js";
+import { principalKey, requestIdKey } from "./context.js";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Methods callable without a key (none today: even ListModels needs one). */
+export type PublicMethods = ReadonlySet<string>;
+
+/**
+ * Authenticates every RPC before its implementation runs and puts the principal into contextValues; logs one
+ * JSON line per call (never the key).
+ */
+export function authAndLogInterceptor(
+  authenticator: Authenticator,
+  logger: Logger,
+  publicMethods: PublicMethods = new Set(),
+): Interceptor {
+  return (next) => async (request) => {
+    const started = performance.now();
+    const incoming = request.header.get("x-request-id");
+    const requestId = incoming !== null && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    request.contextValues.set(requestIdKey, requestId);
+    const route = `/${request.service.typeName}/${request.method.name}`;
+    let code = "ok";
+    try {
+      if (!publicMethods.has(route)) {
+        const principal = await authenticator.authenticate(
+          extractBearer({
+            authorization: request.header.get("authorization") ?? undefined,
+            "x-api-key": request.header.get("x-api-key") ?? undefined,
+          }),
+        );
+        request.contextValues.set(principalKey, principal);
+      }
+      const response = await next(request);
+      response.header.set("x-request-id", requestId);
+      return response;
+    } catch (error) {
+      const connectError = toConnectError(error);
+      code = String(connectError.code);
+      connectError.metadata.set("x-request-id", requestId);
+      throw connectError;
+    } finally {
+      logger.info(
+        {
+          request_id: requestId,
+          route,
+          protocol: request.requestMethod,
+          code,
+          latency_ms: Math.round((performance.now() - started) * 100) / 100,
+          key_id: request.contextValues.get(principalKey)?.keyId,
+        },
+        "rpc",
+      );
+    }
+  };
+}

@@ -1,0 +1,28 @@
+import { pino } from "pino";
+
+/**
+ * One structured JSON logger for the process. Fields are chosen by the callers; secrets are never passed in,
+ * and the redaction paths below are a second line of defence for headers that could hold one.
+ */
+export type Logger = pino.Logger;
+
+export function createLogger(level: string = process.env["SWITCHBOARD_LOG_LEVEL"] ?? "info"): Logger {
+  return pino({
+    level,
+    base: { service: "switchboard" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: [
+        "authorization",
+        "*.authorization",
+        "api_key",
+        "*.api_key",
+        "apiKey",
+        "*.apiKey",
+        "master_key",
+        "*.master_key",
+      ],
+      censor: "[redacted]",
+    },
+  });
+}

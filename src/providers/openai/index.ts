@@ -1,0 +1,34 @@
+import type { HttpProviderAdapter } from "../../core/types/provider.js";
+import { buildOpenAIRequest, OPENAI_WIRE, type OpenAIWireOptions } from "./convert-to-openai-request.js";
+import { parseOpenAIError } from "./openai-error.js";
+import { OpenAIStreamDecoder } from "./openai-stream-decoder.js";
+import { parseOpenAIResponse } from "./parse-openai-response.js";
+
+/**
+ * The OpenAI Chat Completions wire format: OpenAI itself, and any OpenAI-compatible server through `api_base`.
+ * OpenAI-compatible families reuse it with their own wire options (base URL, auth header, quirks).
+ */
+export function createOpenAICompatibleProvider(wire: OpenAIWireOptions): HttpProviderAdapter {
+  return {
+    kind: "http",
+    id: wire.provider,
+    capabilities: [
+      "streaming",
+      "tools",
+      "parallel_tools",
+      "vision",
+      "json_schema",
+      "json_object",
+      "reasoning",
+      "logprobs",
+      "n",
+    ],
+    framing: "sse",
+    buildRequest: (request, context) => buildOpenAIRequest(request, context, wire),
+    parseResponse: (body) => parseOpenAIResponse(wire.provider, body),
+    createStreamDecoder: () => new OpenAIStreamDecoder(wire.provider),
+    parseError: (status, bodyText, headers) => parseOpenAIError(wire.provider, status, bodyText, headers),
+  };
+}
+
+export const openaiProvider: HttpProviderAdapter = createOpenAICompatibleProvider(OPENAI_WIRE);

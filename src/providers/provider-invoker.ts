@@ -1,0 +1,76 @@
+import { GatewayError } from "../core/errors/gateway-error.js";
+import type { ChatEvent, ChatRequest, ChatResponse } from "../core/types/chat.js";
+import type { Deployment } from "../core/types/deployment.js";
+import type { AttemptInvoker, ProviderAdapter, ProviderCallContext } from "../core/types/provider.js";
+import { getProvider } from "./registry.js";
+import { type AttemptLimits, type UpstreamEventStream, UpstreamExecutor } from "./shared/execute.js";
+
+/**
+ * Runs one attempt against one deployment: finds its adapter and hands it to the executor (HTTP providers) or
+ * calls it in-process (the mock). The router calls this once per attempt.
+ */
+export class ProviderInvoker implements AttemptInvoker {
+  constructor(private readonly executor: UpstreamExecutor = new UpstreamExecutor()) {}
+
+  adapterFor(deployment: Deployment): ProviderAdapter {
+    const adapter = getProvider(deployment.provider);
+    if (adapter === undefined) {
+      throw new GatewayError("internal", `No provider '${deployment.provider}' in this build.`, {
+        provider: deployment.provider,
+      });
+    }
+    return adapter;
+  }
+
+  async complete(
+    deployment: Deployment,
+    request: ChatRequest,
+    requestId: string,
+    signal: AbortSignal,
+    limits: AttemptLimits,
+  ): Promise<ChatResponse> {
+    const adapter = this.adapterFor(deployment);
+    const context: ProviderCallContext = { deployment, stream: false, requestId };
+    if (adapter.kind === "local") return adapter.complete(request, context, signal);
+    return this.executor.complete(adapter, request, context, signal, limits);
+  }
+
+  async stream(
+    deployment: Deployment,
+    request: ChatRequest,
+    requestId: string,
+    signal: AbortSignal,
+    limits: AttemptLimits,
+  ): Promise<UpstreamEventStream> {
+    const adapter = this.adapterFor(deployment);
+    const context: ProviderCallContext = { deployment, stream: true, requestId };
+    if (adapter.kind === "http") return this.executor.stream(adapter, request, context, signal, limits);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const iterator = adapter.stream(request, context, controller.signal)[Symbol.asyncIterator]();
+    let first: IteratorResult<ChatEvent[]>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      signal.removeEventListener("abort", onAbort);
+      throw error;
+    }
+    if (first.done) {
+      signal.removeEventListener("abort", onAbort);
+      throw new GatewayError("upstream_protocol", `Provider '${adapter.id}' produced no events.`);
+    }
+    return {
+      first: first.value,
+      rest: iterator,
+      abort: () => {
+        signal.removeEventListener("abort", onAbort);
+        controller.abort(new Error("consumer stopped"));
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return this.executor.close();
+  }
+}

@@ -1,0 +1,25 @@
+import type { ProviderAdapter } from "../core/types/provider.js";
+import { mockProvider } from "./mock/index.js";
+import { openaiProvider } from "./openai/index.js";
+
+/**
+ * ProviderId → adapter: the one flat table. The id is the prefix of `litellm_params.model`
+ * (`openai/gpt-4o` → "openai"). Adding a provider is one line here plus its folder.
+ */
+const adapters: ProviderAdapter[] = [openaiProvider, mockProvider];
+
+const registry = new Map<string, ProviderAdapter>();
+for (const adapter of adapters) registry.set(adapter.id, adapter);
+
+export function getProvider(id: string): ProviderAdapter | undefined {
+  return registry.get(id);
+}
+
+export function listProviders(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/** Registers an adapter under an extra id (aliases such as OpenAI-compatible families). */
+export function registerProvider(adapter: ProviderAdapter, id: string = adapter.id): void {
+  registry.set(id, adapter);
+}

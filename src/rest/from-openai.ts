@@ -1,0 +1,256 @@
+import type { z } from "zod";
+import { invalidRequest } from "../core/errors/gateway-error.js";
+import type {
+  ChatRequest,
+  ContentPart,
+  Message,
+  ProviderOptions,
+  ReasoningPart,
+  ResponseFormat,
+  ToolChoice,
+} from "../core/types/chat.js";
+import {
+  type ChatCompletionRequestBody,
+  chatCompletionRequestSchema,
+  KNOWN_TOP_LEVEL_KEYS,
+  type OpenAIMessage,
+} from "./chat-request-schema.js";
+
+/** `messages[0].content[1].image_url.url` from a zod issue path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out.length === 0 ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): { message: string; param: string } {
+  if (issue.code === "unrecognized_keys") {
+    const base = formatPath(issue.path);
+    const key = issue.keys[0] ?? "";
+    const param = base.length === 0 ? key : `${base}.${key}`;
+    return { param, message: `Unrecognized field '${param}'.` };
+  }
+  const param = formatPath(issue.path);
+  if (issue.code === "invalid_union" || issue.code === "invalid_value") {
+    return { param, message: `Invalid value for '${param}': ${issue.message}.` };
+  }
+  return { param, message: `Invalid value for '${param}': ${issue.message}.` };
+}
+
+const DATA_URL = /^data:([^;,]+)?(;base64)?,/;
+
+function optionsOf(cacheControl: unknown): ProviderOptions | undefined {
+  return cacheControl === undefined ? undefined : { cache_control: cacheControl };
+}
+
+function convertContent(content: OpenAIMessage["content"], path: string): Message["content"] {
+  if (content === undefined || content === null) return null;
+  if (typeof content === "string") return content;
+  const parts: ContentPart[] = [];
+  for (const [index, part] of content.entries()) {
+    const providerOptions = "cache_control" in part ? optionsOf(part.cache_control) : undefined;
+    switch (part.type) {
+      case "text":
+        parts.push({ type: "text", text: part.text, ...(providerOptions ? { providerOptions } : {}) });
+        break;
+      case "image_url": {
+        const url = part.image_url.url;
+        const data = DATA_URL.exec(url);
+        const base = data
+          ? {
+              type: "image" as const,
+              data: Buffer.from(url.slice(data[0].length), data[2] ? "base64" : "utf8"),
+              mediaType: data[1] ?? "application/octet-stream",
+            }
+          : { type: "image" as const, url };
+        if (!data && !/^https?:\/\//i.test(url)) {
+          throw invalidRequest(
+            `'${path}.content[${index}].image_url.url' must be an http(s) or data: URL.`,
+            `${path}.content[${index}].image_url.url`,
+          );
+        }
+        parts.push({
+          ...base,
+          ...(part.image_url.detail ? { detail: part.image_url.detail } : {}),
+          ...(providerOptions ? { providerOptions } : {}),
+        });
+        break;
+      }
+      case "input_audio":
+        parts.push({
+          type: "audio",
+          data: Buffer.from(part.input_audio.data, "base64"),
+          format: part.input_audio.format,
+          ...(providerOptions ? { providerOptions } : {}),
+        });
+        break;
+      case "file": {
+        const file = part.file;
+        const data = file.file_data !== undefined ? DATA_URL.exec(file.file_data) : null;
+        parts.push({
+          type: "file",
+          ...(file.file_id !== undefined ? { fileId: file.file_id } : {}),
+          ...(file.file_data !== undefined && data
+            ? {
+                data: Buffer.from(file.file_data.slice(data[0].length), "base64"),
+                mediaType: data[1] ?? file.format,
+              }
+            : {}),
+          ...(file.filename !== undefined ? { filename: file.filename } : {}),
+          ...(providerOptions ? { providerOptions } : {}),
+        });
+        break;
+      }
+      case "refusal":
+        parts.push({ type: "text", text: part.refusal });
+        break;
+    }
+  }
+  return parts;
+}
+
+function convertMessage(message: OpenAIMessage, index: number): Message {
+  const path = `messages[${index}]`;
+  if (message.role === "function") {
+    throw invalidRequest(
+      `'${path}.role': the deprecated 'function' role is not supported; use 'tool'.`,
+      `${path}.role`,
+    );
+  }
+  if (message.role === "tool" && (message.tool_call_id === undefined || message.tool_call_id.length === 0)) {
+    throw invalidRequest(`'${path}.tool_call_id' is required for tool messages.`, `${path}.tool_call_id`);
+  }
+  if (message.tool_calls !== undefined && message.role !== "assistant") {
+    throw invalidRequest(`'${path}.tool_calls' is only allowed on assistant messages.`, `${path}.tool_calls`);
+  }
+  if (message.content === undefined && message.role !== "assistant") {
+    throw invalidRequest(`'${path}.content' is required for ${message.role} messages.`, `${path}.content`);
+  }
+  const out: Message = { role: message.role, content: convertContent(message.content, path) };
+  if (message.name !== undefined) out.name = message.name;
+  if (message.tool_calls !== undefined) {
+    out.toolCalls = message.tool_calls.map((call) => ({
+      id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments,
+      ...(call.provider_specific_fields ? { providerOptions: call.provider_specific_fields } : {}),
+    }));
+  }
+  if (message.tool_call_id !== undefined) out.toolCallId = message.tool_call_id;
+  if (message.refusal !== undefined) out.refusal = message.refusal;
+  const reasoning: ReasoningPart[] = [];
+  for (const block of message.thinking_blocks ?? []) {
+    if (block.type === "thinking") {
+      reasoning.push({
+        text: block.thinking,
+        ...(block.signature !== undefined ? { signature: block.signature } : {}),
+      });
+    } else {
+      reasoning.push({ redactedData: block.data });
+    }
+  }
+  if (
+    reasoning.length === 0 &&
+    typeof message.reasoning_content === "string" &&
+    message.reasoning_content.length > 0
+  ) {
+    reasoning.push({ text: message.reasoning_content });
+  }
+  if (reasoning.length > 0) out.reasoning = reasoning;
+  const options: ProviderOptions = {};
+  if (message.cache_control !== undefined) options["cache_control"] = message.cache_control;
+  if (message.audio !== undefined) options["audio"] = message.audio;
+  if (Object.keys(options).length > 0) out.providerOptions = options;
+  return out;
+}
+
+function convertToolChoice(choice: NonNullable<ChatCompletionRequestBody["tool_choice"]>): ToolChoice {
+  if (typeof choice === "string") return { type: choice };
+  return { type: "function", name: choice.function.name };
+}
+
+function convertResponseFormat(
+  format: NonNullable<ChatCompletionRequestBody["response_format"]>,
+): ResponseFormat {
+  if (format.type !== "json_schema") return { type: format.type };
+  const schema = format.json_schema;
+  return {
+    type: "json_schema",
+    name: schema.name,
+    schema: schema.schema ?? {},
+    ...(schema.description !== undefined ? { description: schema.description } : {}),
+    ...(schema.strict !== undefined && schema.strict !== null ? { strict: schema.strict } : {}),
+  };
+}
+
+/**
+ * Validates an OpenAI Chat Completions body and turns it into our ChatRequest. Throws a 400 GatewayError naming
+ * the first offending field.
+ */
+export function fromOpenAIRequest(body: unknown): { request: ChatRequest; stream: boolean } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw invalidRequest("The request body must be a JSON object.");
+  }
+  const result = chatCompletionRequestSchema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    if (issue === undefined) throw invalidRequest("Invalid request body.");
+    const { message, param } = describeIssue(issue);
+    throw invalidRequest(message, param);
+  }
+  const parsed = result.data;
+  const request: ChatRequest = { model: parsed.model, messages: parsed.messages.map(convertMessage) };
+  if (parsed.tools !== undefined) {
+    request.tools = parsed.tools.map((tool) => ({
+      name: tool.function.name,
+      ...(tool.function.description !== undefined ? { description: tool.function.description } : {}),
+      ...(tool.function.parameters !== undefined ? { parameters: tool.function.parameters } : {}),
+      ...(tool.function.strict !== undefined && tool.function.strict !== null
+        ? { strict: tool.function.strict }
+        : {}),
+      ...(tool.cache_control !== undefined ? { providerOptions: { cache_control: tool.cache_control } } : {}),
+    }));
+  }
+  if (parsed.tool_choice !== undefined) request.toolChoice = convertToolChoice(parsed.tool_choice);
+  if (parsed.parallel_tool_calls !== undefined) request.parallelToolCalls = parsed.parallel_tool_calls;
+  if (parsed.response_format !== undefined)
+    request.responseFormat = convertResponseFormat(parsed.response_format);
+  if (parsed.reasoning_effort !== undefined) request.reasoningEffort = parsed.reasoning_effort;
+  if (parsed.thinking?.type === "enabled" && parsed.thinking.budget_tokens !== undefined) {
+    request.reasoningBudgetTokens = parsed.thinking.budget_tokens;
+  }
+  if (parsed.temperature != null) request.temperature = parsed.temperature;
+  if (parsed.top_p != null) request.topP = parsed.top_p;
+  if (parsed.top_k != null) request.topK = parsed.top_k;
+  if (parsed.max_completion_tokens != null) {
+    request.maxTokens = parsed.max_completion_tokens;
+    request.maxTokensField = "max_completion_tokens";
+  } else if (parsed.max_tokens != null) {
+    request.maxTokens = parsed.max_tokens;
+    request.maxTokensField = "max_tokens";
+  }
+  if (parsed.presence_penalty != null) request.presencePenalty = parsed.presence_penalty;
+  if (parsed.frequency_penalty != null) request.frequencyPenalty = parsed.frequency_penalty;
+  if (parsed.stop != null) request.stop = typeof parsed.stop === "string" ? [parsed.stop] : parsed.stop;
+  if (parsed.seed != null) request.seed = parsed.seed;
+  if (parsed.n != null) request.n = parsed.n;
+  if (parsed.user !== undefined) request.user = parsed.user;
+  if (parsed.metadata !== undefined) request.metadata = parsed.metadata;
+  if (parsed.logprobs != null) request.logprobs = parsed.logprobs;
+  if (parsed.top_logprobs != null) request.topLogprobs = parsed.top_logprobs;
+  if (parsed.logit_bias != null) request.logitBias = parsed.logit_bias;
+  if (parsed.stream_options?.include_usage === true) request.includeUsage = true;
+  if (parsed.drop_params !== undefined) request.dropParams = parsed.drop_params;
+  if (parsed.provider_options !== undefined) request.providerOptions = parsed.provider_options;
+  let passthrough: Record<string, unknown> | undefined;
+  for (const key of Object.keys(parsed)) {
+    if (KNOWN_TOP_LEVEL_KEYS.has(key)) continue;
+    passthrough ??= {};
+    passthrough[key] = (parsed as Record<string, unknown>)[key];
+  }
+  if (passthrough !== undefined) request.passthrough = passthrough;
+  return { request, stream: parsed.stream === true };
+}

@@ -1,0 +1,83 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
+import { renderOpenAIError } from "./openai-error.js";
+
+/** Node gives us HTTP/1.1 or HTTP/2 compatibility objects on the same port; both work through these. */
+export type HttpRequest = IncomingMessage | Http2ServerRequest;
+export type HttpResponse = ServerResponse | Http2ServerResponse;
+
+export function header(request: HttpRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Reads a JSON body with a hard size cap: a declared Content-Length over the cap is refused before reading a
+ * byte, a chunked body is cut off the moment it passes the cap (GUARDS 8). One JSON.parse per request.
+ */
+export async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
+  const declared = header(request, "content-length");
+  if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  if (size === 0) throw invalidRequest("The request body is empty; send a JSON object.");
+  const text =
+    chunks.length === 1
+      ? (chunks[0] as Buffer).toString("utf8")
+      : Buffer.concat(chunks, size).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest("The request body is not valid JSON.");
+  }
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError(
+    "payload_too_large",
+    `The request body is larger than the limit of ${maxBytes} bytes.`,
+    {
+      reason: "request_too_large",
+    },
+  );
+}
+
+export function sendJson(
+  response: HttpResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  const all: Record<string, string | number> = {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  };
+  (response as ServerResponse).writeHead(status, all);
+  response.end(text);
+}
+
+/** Renders any error as OpenAI's error JSON; an oversize body also closes the connection (we stopped reading). */
+export function sendError(
+  response: HttpResponse,
+  error: GatewayError,
+  headers: Record<string, string> = {},
+): number {
+  const rendered = renderOpenAIError(error);
+  const extra: Record<string, string> = { ...headers, ...rendered.headers };
+  if (error.kind === "payload_too_large" && response.req.httpVersionMajor === 1)
+    extra["connection"] = "close";
+  sendJson(response, rendered.status, rendered.body, extra);
+  return rendered.status;
+}

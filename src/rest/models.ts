@@ -1,0 +1,54 @@
+import type { ModelDescriptor } from "../core/chat/dispatcher.js";
+import { GatewayError } from "../core/errors/gateway-error.js";
+import { sendJson } from "./http-io.js";
+import type { RestContext } from "./rest-shim.js";
+
+const CREATED = Math.floor(Date.now() / 1000);
+
+function toOpenAIModel(model: ModelDescriptor): Record<string, unknown> {
+  return {
+    id: model.id,
+    object: "model",
+    created: CREATED,
+    owned_by: model.provider,
+    switchboard: {
+      provider: model.provider,
+      deployments: model.deployments,
+      capabilities: model.capabilities,
+      ...(model.maxInputTokens !== undefined ? { max_input_tokens: model.maxInputTokens } : {}),
+      ...(model.maxOutputTokens !== undefined ? { max_output_tokens: model.maxOutputTokens } : {}),
+    },
+  };
+}
+
+function principalOf(context: RestContext) {
+  return context.principal ?? { keyId: "anonymous", role: "user" as const, display: "" };
+}
+
+/** GET /v1/models: the models this key may use. */
+export function handleListModels(context: RestContext): number {
+  const models = context.deps.gateway.listModels({ principal: principalOf(context) });
+  sendJson(
+    context.response,
+    200,
+    { object: "list", data: models.map(toOpenAIModel) },
+    { "x-request-id": context.requestId },
+  );
+  return 200;
+}
+
+/** GET /v1/models/{id}: one model, ids may contain slashes. */
+export function handleGetModel(context: RestContext): number {
+  const id = context.rest;
+  const model = context.deps.gateway
+    .listModels({ principal: principalOf(context) })
+    .find((entry) => entry.id === id);
+  if (model === undefined) {
+    throw new GatewayError("model_not_found", `The model '${id}' does not exist or is not served here.`, {
+      param: "model",
+      reason: "model_not_found",
+    });
+  }
+  sendJson(context.response, 200, toOpenAIModel(model), { "x-request-id": context.requestId });
+  return 200;
+}

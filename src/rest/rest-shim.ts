@@ -1,0 +1,192 @@
+import { randomUUID } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import type { Authenticator } from "../auth/authenticator.js";
+import { extractBearer } from "../auth/authenticator.js";
+import type { ChatGateway } from "../core/chat/chat-gateway.js";
+import { GatewayError, toGatewayError } from "../core/errors/gateway-error.js";
+import type { Principal } from "../core/types/principal.js";
+import type { Logger } from "../logging/logger.js";
+import { handleChatCompletions } from "./chat-completions.js";
+import { type HttpRequest, type HttpResponse, header, sendError, sendJson } from "./http-io.js";
+import { handleGetModel, handleListModels } from "./models.js";
+
+/** Liveness never does I/O; readiness turns false when shutdown starts (GUARDS 11, 15). */
+export interface HealthState {
+  ready: boolean;
+}
+
+export interface RestDependencies {
+  gateway: ChatGateway;
+  authenticator: Authenticator;
+  logger: Logger;
+  maxBodyBytes: number;
+  health: HealthState;
+}
+
+/** Per-request state handed to route handlers. */
+export interface RestContext {
+  request: HttpRequest;
+  response: HttpResponse;
+  requestId: string;
+  /** Set for routes that are not public. */
+  principal: Principal | undefined;
+  /** The remainder after a route's `{...}` segment (e.g. a model id with slashes). */
+  rest: string;
+  deps: RestDependencies;
+  /** Filled by handlers for the access log. */
+  log: { model?: string; deployment?: string; provider?: string; stream?: boolean };
+}
+
+export type RestAccess = "public" | "authenticated" | readonly Principal["role"][];
+
+export interface RestRoute {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Exact path, or a prefix ending in `/{rest}` whose remainder goes to `context.rest`. */
+  path: string;
+  access: RestAccess;
+  handler: (context: RestContext) => Promise<number | undefined> | number | undefined;
+}
+
+/** Every REST route of the gateway: one table, walked by the authorization-matrix test. */
+export function coreRestRoutes(): RestRoute[] {
+  const health = (context: RestContext) => {
+    sendJson(context.response, 200, { status: "healthy" });
+    return 200;
+  };
+  const readiness = (context: RestContext) => {
+    const ready = context.deps.health.ready;
+    sendJson(context.response, ready ? 200 : 503, { status: ready ? "healthy" : "shutting_down" });
+    return ready ? 200 : 503;
+  };
+  return [
+    { method: "POST", path: "/v1/chat/completions", access: "authenticated", handler: handleChatCompletions },
+    { method: "POST", path: "/chat/completions", access: "authenticated", handler: handleChatCompletions },
+    { method: "GET", path: "/v1/models", access: "authenticated", handler: handleListModels },
+    { method: "GET", path: "/models", access: "authenticated", handler: handleListModels },
+    { method: "GET", path: "/v1/models/{rest}", access: "authenticated", handler: handleGetModel },
+    { method: "GET", path: "/models/{rest}", access: "authenticated", handler: handleGetModel },
+    { method: "GET", path: "/health/liveliness", access: "public", handler: health },
+    { method: "GET", path: "/health/liveness", access: "public", handler: health },
+    { method: "GET", path: "/health/readiness", access: "public", handler: readiness },
+  ];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The OpenAI-compatible edge: a route table, no framework. Unknown routes are 404 before any auth decision;
+ * auth runs on the route actually dispatched (GUARDS 1). One JSON log line per request, never a key.
+ */
+export class RestShim {
+  private readonly exact = new Map<string, RestRoute>();
+  private readonly prefixed: { prefix: string; route: RestRoute }[] = [];
+  private readonly paths = new Set<string>();
+
+  constructor(
+    private readonly deps: RestDependencies,
+    routes: readonly RestRoute[],
+  ) {
+    for (const route of routes) {
+      if (route.path.endsWith("/{rest}")) {
+        this.prefixed.push({ prefix: route.path.slice(0, -"{rest}".length), route });
+      } else {
+        this.exact.set(`${route.method} ${route.path}`, route);
+        this.paths.add(route.path);
+      }
+    }
+  }
+
+  readonly handle = (request: HttpRequest, response: HttpResponse): void => {
+    void this.dispatch(request, response);
+  };
+
+  private match(method: string, path: string): { route: RestRoute; rest: string } | "method" | undefined {
+    const route = this.exact.get(`${method} ${path}`);
+    if (route !== undefined) return { route, rest: "" };
+    for (const entry of this.prefixed) {
+      if (path.startsWith(entry.prefix) && path.length > entry.prefix.length) {
+        if (entry.route.method === method)
+          return { route: entry.route, rest: path.slice(entry.prefix.length) };
+      }
+    }
+    if (this.paths.has(path)) return "method";
+    return undefined;
+  }
+
+  private async dispatch(request: HttpRequest, response: HttpResponse): Promise<void> {
+    const started = performance.now();
+    const incomingId = header(request, "x-request-id");
+    const requestId = incomingId !== undefined && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const url = request.url ?? "/";
+    const query = url.indexOf("?");
+    let path = query === -1 ? url : url.slice(0, query);
+    if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
+    const method = request.method ?? "GET";
+    const context: RestContext = {
+      request,
+      response,
+      requestId,
+      principal: undefined,
+      rest: "",
+      deps: this.deps,
+      log: {},
+    };
+    let status: number | undefined;
+    try {
+      const matched = this.match(method, path);
+      if (matched === undefined) {
+        throw new GatewayError("not_found", `No route ${method} ${path}.`, { reason: "route_not_found" });
+      }
+      if (matched === "method") {
+        throw new GatewayError("not_found", `Method ${method} is not allowed on ${path}.`, {
+          reason: "method_not_allowed",
+        });
+      }
+      context.rest = decodeURIComponent(matched.rest);
+      const access = matched.route.access;
+      if (access !== "public") {
+        const principal = await this.deps.authenticator.authenticate(
+          extractBearer({
+            authorization: header(request, "authorization"),
+            "x-api-key": header(request, "x-api-key"),
+            "api-key": header(request, "api-key"),
+          }),
+        );
+        if (access !== "authenticated" && !access.includes(principal.role)) {
+          throw new GatewayError("permission_denied", `This key may not call ${method} ${path}.`, {
+            reason: "route_not_allowed",
+          });
+        }
+        context.principal = principal;
+      }
+      status = (await matched.route.handler(context)) ?? response.statusCode;
+    } catch (error) {
+      const failure = toGatewayError(error);
+      if (failure.kind === "internal")
+        this.deps.logger.error({ request_id: requestId, err: failure.cause }, "internal error");
+      if (response.headersSent) {
+        response.end();
+        status = response.statusCode;
+      } else {
+        status = sendError(response, failure, { "x-request-id": requestId });
+      }
+    }
+    this.deps.logger.info(
+      {
+        request_id: requestId,
+        method,
+        route: path,
+        status,
+        latency_ms: Math.round((performance.now() - started) * 100) / 100,
+        model: context.log.model,
+        deployment: context.log.deployment,
+        provider: context.log.provider,
+        stream: context.log.stream,
+        key_id: context.principal?.keyId,
+      },
+      "request",
+    );
+  }
+}
+
+export type { ServerResponse };
