@@ -49,9 +49,9 @@ export interface CassetteInteraction {
   };
 }
 
-/** A pydantic-ai VCR cassette; YAML 1.1 so that `!!binary` bodies come back as bytes. */
+/** A pydantic-ai VCR cassette: YAML core schema (YAML 1.1 would read a key `n` as false) plus `!!binary` as bytes. */
 export function readCassette(...parts: string[]): CassetteInteraction[] {
-  const document = parse(readCorpusText(...parts), { schema: "yaml-1.1" }) as {
+  const document = parse(readCorpusText(...parts), { customTags: ["binary"] }) as {
     interactions: CassetteInteraction[];
   };
   return document.interactions;
