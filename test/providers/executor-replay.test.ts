@@ -31,7 +31,9 @@ type Handler = (request: IncomingMessage, body: Buffer, response: ServerResponse
 
 let server: Server;
 let base = "";
-let handler: Handler = (_request, _body, response) => response.end();
+let handler: Handler = (_request, _body, response) => {
+  response.end();
+};
 const executor = new UpstreamExecutor();
 
 before(async () => {
