@@ -131,9 +131,10 @@ export interface UpstreamErrorInit {
 /** One GatewayError for an upstream failure, with the upstream text shortened and the provider named. */
 export function upstreamError(init: UpstreamErrorInit): GatewayError {
   const detail = init.message === undefined || init.message.trim() === "" ? "" : `: ${shorten(init.message)}`;
+  // An auth failure's upstream text is not passed on: some providers echo part of the credential in it.
   const text =
     init.kind === "upstream_auth"
-      ? `The ${init.label} upstream rejected the gateway's credentials${detail}`
+      ? `The ${init.label} upstream rejected the gateway's credentials${init.status === undefined ? "" : ` (HTTP ${init.status})`}. Check the deployment's credentials.`
       : `${init.label} returned an error${detail}`;
   return new GatewayError(init.kind, text, {
     provider: init.provider,

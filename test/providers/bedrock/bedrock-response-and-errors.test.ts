@@ -169,3 +169,13 @@ describe("parseBedrockError", () => {
     assert.equal(error.kind, "upstream_unavailable");
   });
 });
+
+describe("credential hygiene", () => {
+  it("an upstream auth failure does not repeat the upstream text (it may echo the credential)", () => {
+    const error = parseBedrockError(403, '{"message":"The security token AKIAEXAMPLESECRET is invalid."}', {
+      "x-amzn-errortype": "UnrecognizedClientException",
+    });
+    assert.equal(error.kind, "upstream_auth");
+    assert.ok(!error.message.includes("AKIAEXAMPLESECRET"));
+  });
+});
