@@ -22,6 +22,8 @@ export interface AppOptions {
   /** SHA-256 of the master key and its display form. */
   masterKey: { hash: Buffer; display: string };
   router?: Partial<RouterOptions>;
+  /** `litellm_settings.drop_params`: drop what a provider cannot take instead of a 400. */
+  dropParams?: boolean;
   logger?: Logger;
   /** Replaces the master-key-only authenticator (virtual keys). */
   authenticator?: Authenticator;
@@ -49,7 +51,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     capabilitiesOf: (provider) => getProvider(provider)?.capabilities ?? [],
     ...options.router,
   });
-  const gateway = new ChatGateway(router);
+  const gateway = new ChatGateway(router, { dropParams: options.dropParams ?? false });
   const authenticator =
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };

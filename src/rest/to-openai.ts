@@ -64,7 +64,10 @@ export function toOpenAIResponse(response: ChatResponse, fallbackId: string): Re
       return {
         index: choice.index,
         message,
-        logprobs: choice.logprobs ?? null,
+        logprobs:
+          choice.logprobs === undefined || choice.logprobs === null
+            ? null
+            : { content: choice.logprobs.content, refusal: choice.logprobs.refusal ?? null },
         finish_reason: choice.finishReason ?? "stop",
       };
     }),
@@ -191,10 +194,7 @@ export class OpenAIChunkWriter {
         case "tool-call-end":
           break;
         case "logprobs":
-          choiceFor(event.choice).logprobs = {
-            content: event.content,
-            ...(event.refusal !== undefined ? { refusal: event.refusal } : {}),
-          };
+          choiceFor(event.choice).logprobs = { content: event.content, refusal: event.refusal ?? null };
           break;
         case "finish":
           choiceFor(event.choice).finish_reason = event.reason === "error" ? "stop" : event.reason;

@@ -10,8 +10,16 @@ import { mayUseModel } from "./model-access.js";
  * fields), hands the request to the router, and normalises streams so that every stream, whatever the provider,
  * starts with `response-start` and ends with the `finish` of every choice and then exactly one `usage`.
  */
+export interface ChatGatewayOptions {
+  /** Gateway-wide `drop_params`; a request may also ask for it. */
+  dropParams: boolean;
+}
+
 export class ChatGateway {
-  constructor(private readonly dispatcher: Dispatcher) {}
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly options: ChatGatewayOptions = { dropParams: false },
+  ) {}
 
   async complete(
     request: ChatRequest,
@@ -33,6 +41,7 @@ export class ChatGateway {
   }
 
   private admit(request: ChatRequest, context: ChatContext): void {
+    if (this.options.dropParams && request.dropParams === undefined) request.dropParams = true;
     if (request.passthrough !== undefined) assertNoEgressFields(request.passthrough, "");
     if (request.providerOptions !== undefined)
       assertNoEgressFields(request.providerOptions, "provider_options");

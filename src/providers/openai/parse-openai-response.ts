@@ -44,11 +44,9 @@ export function parseOpenAILogprobs(value: unknown): ChoiceLogprobs | null | und
   if (logprobs === undefined) return undefined;
   // Token entries are already in OpenAI's shape; keep them as given (they are response-only data).
   return {
-    content: (asArray(logprobs["content"]) as ChoiceLogprobs["content"]) ?? null,
-    ...(logprobs["refusal"] !== undefined
-      ? { refusal: asArray(logprobs["refusal"]) as ChoiceLogprobs["refusal"] }
-      : {}),
-  } as ChoiceLogprobs;
+    content: (asArray(logprobs["content"]) as ChoiceLogprobs["content"] | undefined) ?? null,
+    refusal: (asArray(logprobs["refusal"]) as ChoiceLogprobs["refusal"] | undefined) ?? null,
+  };
 }
 
 function parseToolCalls(value: unknown): ToolCall[] | undefined {

@@ -1,0 +1,53 @@
+import { parseArgs } from "node:util";
+
+export type Command =
+  | { kind: "serve"; config?: string; port?: number; host?: string }
+  | { kind: "check"; config?: string }
+  | { kind: "help" }
+  | { kind: "version" };
+
+export const USAGE = `Usage:
+  switchboard [--config FILE] [--port N] [--host ADDRESS]   run the gateway (LiteLLM-style flags)
+  switchboard check --config FILE                            validate a config and print the resolved deployments
+  switchboard --help | --version
+
+Environment: SWITCHBOARD_CONFIG, PORT, HOST, SWITCHBOARD_MASTER_KEY, DATABASE_URL, REDIS_URL,
+SWITCHBOARD_DATA_DIR, SWITCHBOARD_LOG_LEVEL, and provider keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, …).`;
+
+function port(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535)
+    throw new Error(`--port must be 0-65535, got '${value}'.`);
+  return parsed;
+}
+
+/** Parses the command line; throws an Error with a message for the user on bad flags. */
+export function parseCommand(argv: readonly string[]): Command {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: "string", short: "c" },
+      port: { type: "string", short: "p" },
+      host: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
+    },
+  });
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  const [verb, ...rest] = positionals;
+  if (rest.length > 0) throw new Error(`Unexpected argument '${rest[0]}'.`);
+  if (verb === "check")
+    return { kind: "check", ...(values.config !== undefined ? { config: values.config } : {}) };
+  if (verb !== undefined && verb !== "serve") throw new Error(`Unknown command '${verb}'.`);
+  const parsedPort = port(values.port);
+  return {
+    kind: "serve",
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(parsedPort !== undefined ? { port: parsedPort } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+  };
+}

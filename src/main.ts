@@ -1,0 +1,140 @@
+import { readFileSync } from "node:fs";
+import { startApp } from "./app.js";
+import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
+import { parseCommand, USAGE } from "./cli.js";
+import { formatCheckReport } from "./config/check.js";
+import { ConfigError } from "./config/config-error.js";
+import type { GatewayConfig } from "./config/gateway-config.js";
+import { loadConfig } from "./config/load-config.js";
+import { createLogger } from "./logging/logger.js";
+import type { RouterOptions } from "./router/router.js";
+
+function routerOptions(config: GatewayConfig): Partial<RouterOptions> {
+  const router = config.router;
+  const options: Partial<RouterOptions> = {
+    aliases: Object.fromEntries(
+      Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
+    ),
+  };
+  if (router.numRetries !== undefined) options.numRetries = router.numRetries;
+  if (router.timeoutMs !== undefined) options.timeoutMs = router.timeoutMs;
+  if (router.streamTimeoutMs !== undefined) options.streamTimeoutMs = router.streamTimeoutMs;
+  return options;
+}
+
+function banner(url: string, config: GatewayConfig, generatedKey: string | undefined): string {
+  const key = generatedKey ?? "$SWITCHBOARD_MASTER_KEY";
+  const model = config.deployments[0]?.modelName.replace("*", "fixed") ?? "mock-gpt";
+  const lines = [
+    `Switchboard is listening on ${url}  (REST: ${url}/v1 · Connect/gRPC/gRPC-Web on the same port)`,
+    config.source.kind === "embedded"
+      ? `Embedded default: mock models${config.source.discoveredProviders.length > 0 ? ` + ${config.source.discoveredProviders.join(", ")} from the environment` : ""}.`
+      : `Config: ${config.source.path} (${config.deployments.length} deployments).`,
+  ];
+  if (generatedKey !== undefined) {
+    lines.push(
+      "",
+      "No master key was configured, so one was generated. It is shown ONCE; only its hash was stored:",
+      `    ${generatedKey}`,
+      "Set SWITCHBOARD_MASTER_KEY or general_settings.master_key to choose your own.",
+    );
+  }
+  lines.push(
+    "",
+    "Try it:",
+    `  curl ${url}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\`,
+    `    -d '{"model":"${model}","messages":[{"role":"user","content":"Hello"}]}'`,
+    "",
+    "  # OpenAI SDK (Python or Node): change base_url and key",
+    `  client = OpenAI(base_url="${url}/v1", api_key="${key}")`,
+    "",
+  );
+  return lines.join("\n");
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let command: ReturnType<typeof parseCommand>;
+  try {
+    command = parseCommand(argv);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (command.kind === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command.kind === "version") {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    process.stdout.write(`switchboard ${pkg.version}\n`);
+    return 0;
+  }
+  let config: GatewayConfig;
+  try {
+    config = await loadConfig({
+      ...(command.config !== undefined ? { file: command.config } : {}),
+      env: process.env,
+      overrides: command.kind === "serve" ? { port: command.port, host: command.host } : {},
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  if (command.kind === "check") {
+    process.stdout.write(`${formatCheckReport(config)}\n`);
+    return 0;
+  }
+  const logger = createLogger();
+  for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
+  try {
+    masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
+  } catch (error) {
+    if (error instanceof WeakMasterKeyError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const app = await startApp({
+    deployments: config.deployments,
+    host: config.server.host,
+    port: config.server.port,
+    ...(config.server.tls ? { tls: config.server.tls } : {}),
+    maxBodyBytes: config.server.maxRequestBodyBytes,
+    masterKey,
+    dropParams: config.dropParams,
+    router: routerOptions(config),
+    logger,
+  });
+  process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
+  logger.info({ url: app.url, deployments: config.deployments.length }, "listening");
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal, in_flight: app.server.inFlight() }, "shutting down: draining in-flight requests");
+      void app.close(config.server.shutdownGraceMs).then(resolve);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  logger.info({}, "stopped");
+  logger.flush();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `switchboard failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,25 @@
+import * as assert from "node:assert/strict";
+import { readdir, readFile } from "node:fs/promises";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const CONFIG_DIRECTORY = fileURLToPath(new URL("../../../src/config/", import.meta.url));
+const ALLOWED_PACKAGES = new Set(["zod", "yaml"]);
+
+test("src/config imports only core/types, core/errors, its own files, node: builtins, zod and yaml", async () => {
+  const offending: string[] = [];
+  for (const name of await readdir(CONFIG_DIRECTORY)) {
+    if (!name.endsWith(".ts")) continue;
+    const text = await readFile(`${CONFIG_DIRECTORY}${name}`, "utf8");
+    for (const match of text.matchAll(/^\s*(?:import|export)[^;]*?from\s+"([^"]+)"/gms)) {
+      const specifier = match[1] ?? "";
+      const allowed =
+        specifier.startsWith("node:") ||
+        ALLOWED_PACKAGES.has(specifier) ||
+        /^\.\/[a-z0-9-]+\.js$/.test(specifier) ||
+        /^\.\.\/core\/(types|errors)\/[a-z0-9-]+\.js$/.test(specifier);
+      if (!allowed) offending.push(`${name}: ${specifier}`);
+    }
+  }
+  assert.deepEqual(offending, []);
+});
