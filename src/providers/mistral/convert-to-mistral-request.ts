@@ -62,6 +62,12 @@ export function convertToMistralBody(
       else if (request.dropParams !== true) throw unsupportedParameter(PROVIDER, "reasoning_effort");
     }
   }
+  const providerOptions = mistralProviderOptions(forOpenAI.providerOptions);
+  if (providerOptions !== forOpenAI.providerOptions) {
+    forOpenAI = { ...forOpenAI };
+    if (providerOptions === undefined) delete forOpenAI.providerOptions;
+    else forOpenAI.providerOptions = providerOptions;
+  }
   const body = convertToOpenAIBody(forOpenAI, context, wire);
   delete body["stream_options"];
   if (body["seed"] !== undefined) {
@@ -76,10 +82,14 @@ export function convertToMistralBody(
   if (promptMode !== undefined) body["prompt_mode"] = promptMode;
 
   const names = new Map<string, string>();
+  body["tools"] = asArray(body["tools"])?.map((tool) => withoutCacheControl(tool));
+  if (body["tools"] === undefined) delete body["tools"];
   body["messages"] = (asArray(body["messages"]) ?? []).map((item) => {
     const message = asObject(item);
     if (message === undefined) return item;
-    const out: JsonObject = { ...message };
+    const out = withoutCacheControl(message) as JsonObject;
+    const parts = asArray(out["content"]);
+    if (parts !== undefined) out["content"] = parts.map((part) => withoutCacheControl(part));
     const calls = asArray(message["tool_calls"]);
     if (calls !== undefined) {
       out["tool_calls"] = calls.map((callItem) => {
@@ -100,4 +110,44 @@ export function convertToMistralBody(
     return out;
   });
   return body;
+}
+
+/**
+ * Mistral's API rejects unknown fields (422), so Anthropic-style `cache_control` markers that OpenAI's translator
+ * copies onto messages, parts and tools are removed.
+ */
+function withoutCacheControl(value: unknown): unknown {
+  const object = asObject(value);
+  if (object === undefined || object["cache_control"] === undefined) return value;
+  const { cache_control: _dropped, ...rest } = object;
+  return rest;
+}
+
+/** Provider ids whose namespaced options belong to another provider and must not reach Mistral's body. */
+const OTHER_PROVIDER_NAMESPACES = new Set([
+  "openai",
+  "azure",
+  "anthropic",
+  "gemini",
+  "google",
+  "vertex_ai",
+  "bedrock",
+  "cohere",
+  "ollama",
+]);
+
+/** Request-level options for Mistral: flat keys (not another provider's namespace), then the `mistral` namespace. */
+function mistralProviderOptions(
+  options: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (options === undefined) return undefined;
+  const keys = Object.keys(options);
+  if (!keys.some((key) => key === "mistral" || OTHER_PROVIDER_NAMESPACES.has(key))) return options;
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    if (key !== "mistral" && !OTHER_PROVIDER_NAMESPACES.has(key)) out[key] = options[key];
+  }
+  const scoped = asObject(options["mistral"]);
+  if (scoped !== undefined) Object.assign(out, scoped);
+  return Object.keys(out).length === 0 ? undefined : out;
 }

@@ -136,6 +136,43 @@ describe("mistral request", () => {
   });
 });
 
+describe("mistral request hygiene", () => {
+  it("drops cache_control markers and other providers' options (Mistral rejects unknown fields)", async () => {
+    const sent = await body({
+      model: "m",
+      messages: [
+        { role: "system", content: "be brief", providerOptions: { cache_control: { type: "ephemeral" } } },
+        {
+          role: "user",
+          content: [{ type: "text", text: "hi", providerOptions: { cache_control: { type: "ephemeral" } } }],
+        },
+      ],
+      tools: [
+        {
+          name: "t",
+          parameters: { type: "object" },
+          providerOptions: { cache_control: { type: "ephemeral" } },
+        },
+      ],
+      providerOptions: {
+        safe_prompt: true,
+        bedrock: { guardrailConfig: {} },
+        mistral: { prompt_mode: "reasoning" },
+      },
+    });
+    assert.deepEqual(sent.messages, [
+      { role: "system", content: "be brief" },
+      { role: "user", content: [{ type: "text", text: "hi" }] },
+    ]);
+    assert.deepEqual(sent.tools, [
+      { type: "function", function: { name: "t", parameters: { type: "object" } } },
+    ]);
+    assert.equal(sent.safe_prompt, true);
+    assert.equal(sent.prompt_mode, "reasoning");
+    assert.equal(sent.bedrock, undefined);
+  });
+});
+
 describe("mistral responses and streams", () => {
   it("chat-basic.json and chat-tool-call.json", () => {
     const text = mistralAdapter.parseResponse(
