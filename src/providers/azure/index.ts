@@ -4,6 +4,7 @@ import type { HttpProviderAdapter, ProviderCallContext, UpstreamRequest } from "
 import { convertToOpenAIBody, type OpenAIWireOptions } from "../openai/convert-to-openai-request.js";
 import { parseOpenAIResponse } from "../openai/parse-openai-response.js";
 import type { Environment } from "../shared/api-key.js";
+import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { AZURE_DEFAULT_API_VERSION } from "./azure-api.js";
 import { parseAzureError } from "./azure-error.js";
 import { AzureStreamDecoder } from "./azure-stream-decoder.js";
@@ -79,6 +80,7 @@ export function buildAzureRequest(
       { provider: "azure", reason: "missing_credentials" },
     );
   }
+  request = withDeploymentDropParams(request, deployment);
   let body = request;
   if (request.topK !== undefined) {
     // Azure OpenAI has no top_k (OpenAI's translator lets it through whenever api_base is set).

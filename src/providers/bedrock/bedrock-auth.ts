@@ -44,7 +44,11 @@ export function resolveBedrockAuth(deployment: Deployment, env: Environment = pr
     }
   }
   const region =
-    text(extra.aws_region_name) ?? text(env.AWS_REGION) ?? text(env.AWS_DEFAULT_REGION) ?? DEFAULT_REGION;
+    text(extra.aws_region_name) ??
+    text(extra.region_name) ??
+    text(env.AWS_REGION) ??
+    text(env.AWS_DEFAULT_REGION) ??
+    DEFAULT_REGION;
   const accessKeyId = text(extra.aws_access_key_id);
   const secretAccessKey = text(extra.aws_secret_access_key);
   if (accessKeyId !== undefined && secretAccessKey !== undefined) {
@@ -58,7 +62,7 @@ export function resolveBedrockAuth(deployment: Deployment, env: Environment = pr
           : { accessKeyId, secretAccessKey, sessionToken },
     };
   }
-  const apiKey = text(deployment.params.apiKey) ?? text(extra.aws_bearer_token);
+  const apiKey = text(deployment.params.apiKey);
   if (apiKey !== undefined) return { type: "bearer", token: apiKey, region };
   const envKeyId = text(env.AWS_ACCESS_KEY_ID);
   const envSecret = text(env.AWS_SECRET_ACCESS_KEY);

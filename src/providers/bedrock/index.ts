@@ -1,6 +1,7 @@
 import type { ChatRequest } from "../../core/types/chat.js";
 import type { HttpProviderAdapter, ProviderCallContext, UpstreamRequest } from "../../core/types/provider.js";
 import { signSigV4 } from "../shared/sigv4.js";
+import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { bedrockBaseUrl, type Environment, resolveBedrockAuth } from "./bedrock-auth.js";
 import { parseBedrockError } from "./bedrock-error.js";
 import { BedrockStreamDecoder } from "./bedrock-stream-decoder.js";
@@ -23,7 +24,9 @@ export async function buildBedrockRequest(
   signingDate?: Date,
 ): Promise<UpstreamRequest> {
   const modelId = bedrockModelId(context.deployment.model);
-  const body = JSON.stringify(convertToBedrockRequest(request, modelId));
+  const body = JSON.stringify(
+    convertToBedrockRequest(withDeploymentDropParams(request, context.deployment), modelId),
+  );
   const auth = resolveBedrockAuth(context.deployment, env);
   const url = `${bedrockBaseUrl(context.deployment, auth.region)}/model/${encodeURIComponent(modelId)}/${
     context.stream ? "converse-stream" : "converse"

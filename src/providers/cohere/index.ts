@@ -1,5 +1,6 @@
 import type { HttpProviderAdapter } from "../../core/types/provider.js";
 import { baseUrl, resolveApiKey } from "../shared/api-key.js";
+import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { parseCohereError } from "./cohere-error.js";
 import { CohereStreamDecoder } from "./cohere-stream-decoder.js";
 import { convertToCohereRequest } from "./convert-to-cohere-request.js";
@@ -27,7 +28,13 @@ export const cohereAdapter: HttpProviderAdapter = {
         accept: context.stream ? "text/event-stream" : "application/json",
         authorization: `Bearer ${key}`,
       },
-      body: JSON.stringify(convertToCohereRequest(request, deployment.model, context.stream)),
+      body: JSON.stringify(
+        convertToCohereRequest(
+          withDeploymentDropParams(request, deployment),
+          deployment.model,
+          context.stream,
+        ),
+      ),
     };
   },
   parseResponse: parseCohereResponse,

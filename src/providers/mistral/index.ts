@@ -1,6 +1,7 @@
 import type { HttpProviderAdapter } from "../../core/types/provider.js";
 import type { OpenAIWireOptions } from "../openai/convert-to-openai-request.js";
 import { baseUrl, resolveApiKey } from "../shared/api-key.js";
+import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { convertToMistralBody } from "./convert-to-mistral-request.js";
 import { parseMistralError } from "./mistral-error.js";
 import { MistralStreamDecoder } from "./mistral-stream-decoder.js";
@@ -45,7 +46,9 @@ export const mistralAdapter: HttpProviderAdapter = {
         accept: context.stream ? "text/event-stream" : "application/json",
         ...MISTRAL_WIRE.authHeader(key),
       },
-      body: JSON.stringify(convertToMistralBody(request, context, MISTRAL_WIRE)),
+      body: JSON.stringify(
+        convertToMistralBody(withDeploymentDropParams(request, deployment), context, MISTRAL_WIRE),
+      ),
     };
   },
   parseResponse: (body) => parseMistralResponse(body),

@@ -1,5 +1,6 @@
 import type { HttpProviderAdapter } from "../../core/types/provider.js";
 import { baseUrl, optionalApiKey } from "../shared/api-key.js";
+import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { convertToOllamaRequest } from "./convert-to-ollama-request.js";
 import { parseOllamaError } from "./ollama-error.js";
 import { OllamaStreamDecoder } from "./ollama-stream-decoder.js";
@@ -35,7 +36,14 @@ function createOllamaAdapter(id: string): HttpProviderAdapter {
           accept: context.stream ? "application/x-ndjson" : "application/json",
           ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
         },
-        body: JSON.stringify(convertToOllamaRequest(request, deployment.model, context.stream, id)),
+        body: JSON.stringify(
+          convertToOllamaRequest(
+            withDeploymentDropParams(request, deployment),
+            deployment.model,
+            context.stream,
+            id,
+          ),
+        ),
       };
     },
     parseResponse: parseOllamaResponse,

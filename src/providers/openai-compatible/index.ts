@@ -4,6 +4,7 @@ import type { HttpProviderAdapter, ProviderCallContext } from "../../core/types/
 import { buildOpenAIRequest, type OpenAIWireOptions } from "../openai/convert-to-openai-request.js";
 import { createOpenAICompatibleProvider } from "../openai/index.js";
 import type { Environment } from "../shared/api-key.js";
+import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { OPENAI_COMPATIBLE_FAMILIES, type OpenAICompatibleFamily } from "./families.js";
 
 function text(value: unknown): string | undefined {
@@ -109,7 +110,11 @@ export function createFamilyAdapter(
     ...base,
     capabilities,
     buildRequest: (request, context) =>
-      buildOpenAIRequest(checkUnsupported(family, request), resolveContext(family, context, env), wire),
+      buildOpenAIRequest(
+        checkUnsupported(family, withDeploymentDropParams(request, context.deployment)),
+        resolveContext(family, context, env),
+        wire,
+      ),
     parseResponse: (body, context) => fillMissingToolCallIds(base.parseResponse(body, context)),
   };
 }

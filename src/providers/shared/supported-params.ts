@@ -1,5 +1,6 @@
 import { unsupportedParameter } from "../../core/errors/gateway-error.js";
 import type { ChatRequest } from "../../core/types/chat.js";
+import type { Deployment } from "../../core/types/deployment.js";
 
 /** The optional ChatRequest fields a provider may or may not take, with the OpenAI name callers know them by. */
 const PARAM_NAMES = {
@@ -66,4 +67,13 @@ export function applySupportedParams(
     delete result.passthrough;
   }
   return result;
+}
+
+/**
+ * A deployment's own `drop_params: true` (LiteLLM per-deployment setting, in `params.extra`) applies to every
+ * request it serves, as if the caller had set it.
+ */
+export function withDeploymentDropParams(request: ChatRequest, deployment: Deployment): ChatRequest {
+  if (request.dropParams === true || deployment.params.extra.drop_params !== true) return request;
+  return { ...request, dropParams: true };
 }

@@ -428,3 +428,24 @@ describe("buildBedrockRequest transport", () => {
     await assert.rejects(buildBedrockRequest(request, makeContext(deployment), {}), isKind("upstream_auth"));
   });
 });
+
+describe("deployment-level drop_params", () => {
+  it("a deployment with drop_params: true drops what Bedrock cannot take", async () => {
+    const deployment = makeDeployment("bedrock", NOVA, {
+      apiKey: "k",
+      extra: { drop_params: true, region_name: "eu-west-1" },
+    });
+    const upstream = await buildBedrockRequest(
+      { model: "m", messages: [{ role: "user", content: "x" }], presencePenalty: 1 },
+      makeContext(deployment),
+      {},
+    );
+    assert.equal(
+      upstream.url,
+      "https://bedrock-runtime.eu-west-1.amazonaws.com/model/us.amazon.nova-micro-v1%3A0/converse",
+    );
+    assert.deepEqual(JSON.parse(upstream.body as string), {
+      messages: [{ role: "user", content: [{ text: "x" }] }],
+    });
+  });
+});
