@@ -6,6 +6,12 @@ import { z } from "zod";
  * ignored and only what we translate is required, so provider drift does not break us.
  */
 
+/**
+ * Converse has no JSON mode: `response_format` is emulated with one forced tool of this name whose input schema is
+ * the requested schema; its input comes back to the caller as the message content (as vercel/ai and LiteLLM do).
+ */
+export const JSON_RESPONSE_TOOL = "switchboard_json_response";
+
 export type BedrockContentBlock =
   | { text: string }
   | { image: { format: string; source: { bytes: string } } }

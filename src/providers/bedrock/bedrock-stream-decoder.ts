@@ -2,7 +2,7 @@ import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { ChatEvent } from "../../core/types/chat.js";
 import type { ProviderCallContext, StreamDecoder, UpstreamMessage } from "../../core/types/provider.js";
 import { parseStreamJson } from "../shared/upstream-errors.js";
-import { bedrockStreamEventSchemas } from "./bedrock-api.js";
+import { bedrockStreamEventSchemas, JSON_RESPONSE_TOOL } from "./bedrock-api.js";
 import { bedrockStreamException } from "./bedrock-error.js";
 import { mapBedrockFinishReason } from "./map-bedrock-finish-reason.js";
 import { toUsage } from "./parse-bedrock-response.js";
@@ -24,6 +24,9 @@ export class BedrockStreamDecoder implements StreamDecoder {
   private usageSent = false;
   private nextToolIndex = 0;
   private readonly openTools = new Map<number, OpenTool>();
+  /** Blocks of the emulated JSON-mode tool: their input is streamed as text. */
+  private readonly jsonBlocks = new Set<number>();
+  private sawJsonBlock = false;
   done = false;
 
   constructor(private readonly context: ProviderCallContext) {}
@@ -57,7 +60,10 @@ export class BedrockStreamDecoder implements StreamDecoder {
       case "contentBlockStart": {
         const event = this.parse("contentBlockStart", json);
         const toolUse = event.start?.toolUse;
-        if (toolUse !== undefined && toolUse !== null) {
+        if (toolUse !== undefined && toolUse !== null && toolUse.name === JSON_RESPONSE_TOOL) {
+          this.jsonBlocks.add(event.contentBlockIndex);
+          this.sawJsonBlock = true;
+        } else if (toolUse !== undefined && toolUse !== null) {
           const index = this.nextToolIndex++;
           this.openTools.set(event.contentBlockIndex, { index, sawArguments: false });
           events.push({
@@ -77,7 +83,14 @@ export class BedrockStreamDecoder implements StreamDecoder {
           events.push({ type: "text-delta", choice: 0, text: delta.text });
         }
         const input = delta.toolUse?.input;
-        if (input !== undefined && input !== null && input !== "") {
+        if (
+          input !== undefined &&
+          input !== null &&
+          input !== "" &&
+          this.jsonBlocks.has(event.contentBlockIndex)
+        ) {
+          events.push({ type: "text-delta", choice: 0, text: input });
+        } else if (input !== undefined && input !== null && input !== "") {
           const tool = this.openTools.get(event.contentBlockIndex);
           if (tool !== undefined) {
             tool.sawArguments = true;
@@ -108,7 +121,8 @@ export class BedrockStreamDecoder implements StreamDecoder {
         events.push({
           type: "finish",
           choice: 0,
-          reason: mapBedrockFinishReason(stopReason),
+          reason:
+            this.sawJsonBlock && stopReason === "tool_use" ? "stop" : mapBedrockFinishReason(stopReason),
           ...(stopReason === undefined ? {} : { providerReason: stopReason }),
         });
         break;

@@ -10,12 +10,13 @@ import type {
 } from "../../core/types/chat.js";
 import { inlineBytes } from "../shared/inline-bytes.js";
 import { applySupportedParams, type OptionalParam } from "../shared/supported-params.js";
-import type {
-  BedrockContentBlock,
-  BedrockConverseRequest,
-  BedrockMessage,
-  BedrockSystemBlock,
-  BedrockTool,
+import {
+  type BedrockContentBlock,
+  type BedrockConverseRequest,
+  type BedrockMessage,
+  type BedrockSystemBlock,
+  type BedrockTool,
+  JSON_RESPONSE_TOOL,
 } from "./bedrock-api.js";
 
 const PROVIDER = "bedrock";
@@ -31,6 +32,7 @@ const SUPPORTED: ReadonlySet<OptionalParam> = new Set<OptionalParam>([
   "maxTokens",
   "stop",
   "metadata",
+  "responseFormat",
 ]);
 
 /** Converse fields a caller may set through `providerOptions` (flat, or under `bedrock`). */
@@ -64,7 +66,7 @@ export function isAnthropicModel(modelId: string): boolean {
  * `cache_control` on a part, message or tool becomes a `cachePoint` after it.
  */
 export function convertToBedrockRequest(original: ChatRequest, modelId: string): BedrockConverseRequest {
-  const request = applySupportedParams(normalise(original), PROVIDER, SUPPORTED);
+  const request = emulateJsonMode(applySupportedParams(normalise(original), PROVIDER, SUPPORTED));
   const anthropic = isAnthropicModel(modelId);
   const system: BedrockSystemBlock[] = [];
   const turns: BedrockMessage[] = [];
@@ -134,6 +136,36 @@ function normalise(request: ChatRequest): ChatRequest {
   if (copy.parallelToolCalls === false && copy.dropParams !== true) {
     throw unsupportedParameter(PROVIDER, "parallel_tool_calls");
   }
+  return copy;
+}
+
+/**
+ * `response_format` json_schema / json_object → one tool carrying the schema, forced unless thinking is on
+ * (Bedrock rejects thinking with a forced tool choice: corpus errors/bedrock-400-model-returned-errors.json).
+ * Combined with the caller's own tools it is refused, since forcing the JSON tool would hide theirs.
+ */
+function emulateJsonMode(request: ChatRequest): ChatRequest {
+  const format = request.responseFormat;
+  if (format === undefined || format.type === "text") return request;
+  const copy = { ...request };
+  delete copy.responseFormat;
+  if (request.tools !== undefined && request.tools.length > 0) {
+    if (request.dropParams === true) return copy;
+    throw unsupportedParameter(PROVIDER, "response_format");
+  }
+  const schema = format.type === "json_schema" ? format.schema : { type: "object" };
+  copy.tools = [
+    {
+      name: JSON_RESPONSE_TOOL,
+      description:
+        format.type === "json_schema" && format.description !== undefined
+          ? format.description
+          : "Respond with a JSON object that matches this schema.",
+      parameters: schema,
+    },
+  ];
+  copy.toolChoice =
+    thinkingBudget(request) === undefined ? { type: "function", name: JSON_RESPONSE_TOOL } : { type: "auto" };
   return copy;
 }
 

@@ -57,7 +57,7 @@ export async function buildBedrockRequest(
 export const bedrockAdapter: HttpProviderAdapter = {
   kind: "http",
   id: "bedrock",
-  capabilities: ["streaming", "tools", "parallel_tools", "vision", "reasoning"],
+  capabilities: ["streaming", "tools", "parallel_tools", "vision", "json_schema", "json_object", "reasoning"],
   framing: "aws-event-stream",
   buildRequest: (request, context) => buildBedrockRequest(request, context),
   parseResponse: parseBedrockResponse,

@@ -1,7 +1,7 @@
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { ChatResponse, ReasoningPart, ToolCall, Usage } from "../../core/types/chat.js";
 import type { ProviderCallContext } from "../../core/types/provider.js";
-import { type BedrockUsage, bedrockConverseResponseSchema } from "./bedrock-api.js";
+import { type BedrockUsage, bedrockConverseResponseSchema, JSON_RESPONSE_TOOL } from "./bedrock-api.js";
 import { mapBedrockFinishReason } from "./map-bedrock-finish-reason.js";
 
 /**
@@ -41,9 +41,14 @@ export function parseBedrockResponse(body: unknown, context: ProviderCallContext
   let text: string | null = null;
   const toolCalls: ToolCall[] = [];
   const reasoning: ReasoningPart[] = [];
+  let jsonMode = false;
   for (const block of response.output.message?.content ?? []) {
     if (block.text !== undefined && block.text !== null) text = (text ?? "") + block.text;
-    if (block.toolUse !== undefined && block.toolUse !== null) {
+    if (block.toolUse !== undefined && block.toolUse !== null && block.toolUse.name === JSON_RESPONSE_TOOL) {
+      // Emulated JSON mode: the tool input is the answer.
+      text = JSON.stringify(block.toolUse.input ?? {});
+      jsonMode = true;
+    } else if (block.toolUse !== undefined && block.toolUse !== null) {
       toolCalls.push({
         id: block.toolUse.toolUseId,
         name: block.toolUse.name,
@@ -74,7 +79,7 @@ export function parseBedrockResponse(body: unknown, context: ProviderCallContext
           ...(toolCalls.length > 0 ? { toolCalls } : {}),
           ...(reasoning.length > 0 ? { reasoning } : {}),
         },
-        finishReason: mapBedrockFinishReason(stopReason),
+        finishReason: jsonMode && stopReason === "tool_use" ? "stop" : mapBedrockFinishReason(stopReason),
         ...(stopReason === undefined ? {} : { providerFinishReason: stopReason }),
       },
     ],

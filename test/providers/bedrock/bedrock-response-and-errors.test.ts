@@ -78,6 +78,26 @@ describe("parseBedrockResponse", () => {
     assert.equal(response.choices[0]?.finishReason, "tool_calls");
   });
 
+  it("the emulated JSON tool's input becomes the content, finish stop", () => {
+    const response = parseBedrockResponse(
+      {
+        output: {
+          message: {
+            role: "assistant",
+            content: [
+              { toolUse: { toolUseId: "t", name: "switchboard_json_response", input: { city: "Paris" } } },
+            ],
+          },
+        },
+        stopReason: "tool_use",
+      },
+      context,
+    );
+    assert.equal(response.choices[0]?.message.content, '{"city":"Paris"}');
+    assert.equal(response.choices[0]?.message.toolCalls, undefined);
+    assert.equal(response.choices[0]?.finishReason, "stop");
+  });
+
   it("maps every documented stop reason", () => {
     assert.equal(mapBedrockFinishReason("end_turn"), "stop");
     assert.equal(mapBedrockFinishReason("stop_sequence"), "stop");

@@ -154,6 +154,32 @@ describe("BedrockStreamDecoder replaying recordings", () => {
   });
 });
 
+describe("BedrockStreamDecoder JSON mode", () => {
+  it("the emulated JSON tool streams as text and finishes with stop", () => {
+    const frames = [
+      ["messageStart", { role: "assistant" }],
+      [
+        "contentBlockStart",
+        { contentBlockIndex: 0, start: { toolUse: { toolUseId: "t1", name: "switchboard_json_response" } } },
+      ],
+      ["contentBlockDelta", { contentBlockIndex: 0, delta: { toolUse: { input: '{"city":' } } }],
+      ["contentBlockDelta", { contentBlockIndex: 0, delta: { toolUse: { input: '"Paris"}' } } }],
+      ["contentBlockStop", { contentBlockIndex: 0 }],
+      ["messageStop", { stopReason: "tool_use" }],
+      ["metadata", { usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 } }],
+    ].map(([type, payload]) =>
+      encodeAwsEventStreamMessage(
+        { ":event-type": type as string, ":message-type": "event" },
+        JSON.stringify(payload),
+      ),
+    );
+    const choice = onlyChoice(replay(Buffer.concat(frames)));
+    assert.equal(choice.text, '{"city":"Paris"}');
+    assert.deepEqual(choice.toolCalls, []);
+    assert.equal(choice.finish, "stop");
+  });
+});
+
 describe("BedrockStreamDecoder in-stream exceptions", () => {
   const cases: [string, string][] = [
     ["throttlingException", "upstream_rate_limited"],

@@ -332,10 +332,6 @@ describe("convertToBedrockRequest rules", () => {
       isKind("unsupported_parameter", "n"),
     );
     assert.throws(
-      () => convertToBedrockRequest({ ...base, responseFormat: { type: "json_object" } }, NOVA),
-      isKind("unsupported_parameter", "response_format"),
-    );
-    assert.throws(
       () => convertToBedrockRequest({ ...base, passthrough: { service_tier: "flex" } }, NOVA),
       isKind("unsupported_parameter", "service_tier"),
     );
@@ -380,6 +376,57 @@ describe("convertToBedrockRequest rules", () => {
     );
     assert.deepEqual(body.guardrailConfig, { guardrailIdentifier: "g1", guardrailVersion: "1" });
     assert.deepEqual(body.additionalModelRequestFields, { top_k: 3, anthropic_beta: ["x"] });
+  });
+});
+
+describe("JSON mode emulated with a forced tool", () => {
+  const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"] };
+  it("json_schema becomes one forced tool with the schema; with thinking the choice is auto", () => {
+    const body = convertToBedrockRequest(
+      {
+        model: "m",
+        messages: [{ role: "user", content: "x" }],
+        responseFormat: { type: "json_schema", name: "city", schema },
+      },
+      NOVA,
+    );
+    assert.deepEqual(body.toolConfig, {
+      tools: [
+        {
+          toolSpec: {
+            name: "switchboard_json_response",
+            description: "Respond with a JSON object that matches this schema.",
+            inputSchema: { json: schema },
+          },
+        },
+      ],
+      toolChoice: { tool: { name: "switchboard_json_response" } },
+    });
+    const thinking = convertToBedrockRequest(
+      {
+        model: "m",
+        messages: [{ role: "user", content: "x" }],
+        responseFormat: { type: "json_object" },
+        reasoningBudgetTokens: 1024,
+      },
+      "anthropic.claude-sonnet-4",
+    );
+    assert.deepEqual(thinking.toolConfig?.toolChoice, { auto: {} });
+  });
+
+  it("with the caller's own tools it is refused unless drop_params", () => {
+    const request: ChatRequest = {
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+      tools: capitalTools,
+      responseFormat: { type: "json_object" },
+    };
+    assert.throws(
+      () => convertToBedrockRequest(request, NOVA),
+      isKind("unsupported_parameter", "response_format"),
+    );
+    const dropped = convertToBedrockRequest({ ...request, dropParams: true }, NOVA);
+    assert.equal(dropped.toolConfig?.tools.length, 2);
   });
 });
 
