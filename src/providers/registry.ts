@@ -1,12 +1,21 @@
 import type { ProviderAdapter } from "../core/types/provider.js";
+import { anthropicProvider } from "./anthropic/index.js";
+import { geminiProvider } from "./gemini/index.js";
 import { mockProvider } from "./mock/index.js";
 import { openaiProvider } from "./openai/index.js";
+import { vertexProvider } from "./vertex/index.js";
 
 /**
  * ProviderId → adapter: the one flat table. The id is the prefix of `litellm_params.model`
  * (`openai/gpt-4o` → "openai"). Adding a provider is one line here plus its folder.
  */
-const adapters: ProviderAdapter[] = [openaiProvider, mockProvider];
+const adapters: ProviderAdapter[] = [
+  openaiProvider,
+  anthropicProvider,
+  geminiProvider,
+  vertexProvider,
+  mockProvider,
+];
 
 const registry = new Map<string, ProviderAdapter>();
 for (const adapter of adapters) registry.set(adapter.id, adapter);
