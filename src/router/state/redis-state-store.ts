@@ -72,6 +72,22 @@ export class RedisStateStore implements RouterStateStore {
     this.redis.on("error", () => undefined);
   }
 
+  /** Resolves once connected (true), or false after `timeoutMs`; routing does not need to wait for it. */
+  async ready(timeoutMs = 1_000): Promise<boolean> {
+    if (this.redis.status === "ready") return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.redis.off("ready", onReady);
+        resolve(false);
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.redis.once("ready", onReady);
+    });
+  }
+
   private keys(id: string, now: number): [string, string, string] {
     const base = `${this.prefix}${id}`;
     return [`${base}:st`, `${base}:if`, `${base}:m:${Math.floor(now / 60_000)}`];
