@@ -21,7 +21,8 @@ export async function redisSkipReason(): Promise<string | undefined> {
     await client.ping();
     return undefined;
   } catch (error) {
-    if (process.env["CI"] === "true") throw new Error(`Redis at ${REDIS_URL} is required in CI: ${String(error)}`);
+    if (process.env["CI"] === "true")
+      throw new Error(`Redis at ${REDIS_URL} is required in CI: ${String(error)}`);
     return `Redis at ${REDIS_URL} is not reachable; skipping (set CI=true to fail instead)`;
   } finally {
     client.disconnect();

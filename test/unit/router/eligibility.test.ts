@@ -4,7 +4,11 @@ import type { Deployment } from "../../../src/core/types/deployment.js";
 import { type EligibilityInput, eligible } from "../../../src/router/eligibility.js";
 import { type DeploymentState, FRESH_STATE } from "../../../src/router/state/deployment-state.js";
 
-function deployment(id: string, params: Partial<Deployment["params"]> = {}, maxInputTokens?: number): Deployment {
+function deployment(
+  id: string,
+  params: Partial<Deployment["params"]> = {},
+  maxInputTokens?: number,
+): Deployment {
   return {
     id,
     modelName: "g",
@@ -26,7 +30,9 @@ const base: EligibilityInput = {
 };
 
 function ids(result: ReturnType<typeof eligible>): string[] | string {
-  return result.kind === "candidates" ? result.candidates.map((c) => c.deployment.id) : `blocked:${result.why}`;
+  return result.kind === "candidates"
+    ? result.candidates.map((c) => c.deployment.id)
+    : `blocked:${result.why}`;
 }
 
 describe("eligibility (pure)", () => {
@@ -132,13 +138,18 @@ describe("eligibility (pure)", () => {
   for (const row of table) {
     it(row.name, () => {
       const states = new Map<string, DeploymentState>();
-      for (const [id, state] of Object.entries(row.states ?? {})) states.set(id, { ...FRESH_STATE, ...state });
+      for (const [id, state] of Object.entries(row.states ?? {}))
+        states.set(id, { ...FRESH_STATE, ...state });
       assert.deepEqual(ids(eligible(row.deployments, states, { ...base, ...row.input })), row.expect);
     });
   }
 
   it("reports when a cooling group may recover", () => {
-    const result = eligible([deployment("a")], new Map([["a", { ...FRESH_STATE, health: "cooling", coolingUntil: NOW + 1234 }]]), base);
+    const result = eligible(
+      [deployment("a")],
+      new Map([["a", { ...FRESH_STATE, health: "cooling", coolingUntil: NOW + 1234 }]]),
+      base,
+    );
     assert.deepEqual(result, { kind: "blocked", why: "cooling", retryAfterMs: 1234 });
   });
 });

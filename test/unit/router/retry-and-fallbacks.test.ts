@@ -8,25 +8,50 @@ import { planFallbacks } from "../../../src/router/fallbacks.js";
 import { RetryBudget } from "../../../src/router/retry-budget.js";
 import { backoffMs, type RetryPolicyOptions, retriesFor } from "../../../src/router/retry-policy.js";
 
-const policy: RetryPolicyOptions = { numRetries: 2, perClass: {}, minWaitMs: 0, baseBackoffMs: 100, maxBackoffMs: 1000 };
+const policy: RetryPolicyOptions = {
+  numRetries: 2,
+  perClass: {},
+  minWaitMs: 0,
+  baseBackoffMs: 100,
+  maxBackoffMs: 1000,
+};
 
 describe("retry policy", () => {
   it("retries retryable kinds num_retries times and never retries caller or gateway kinds", () => {
-    const never: ErrorKind[] = ["invalid_request", "cancelled", "rate_limited", "budget_exceeded", "internal", "context_window_exceeded", "unavailable"];
+    const never: ErrorKind[] = [
+      "invalid_request",
+      "cancelled",
+      "rate_limited",
+      "budget_exceeded",
+      "internal",
+      "context_window_exceeded",
+      "unavailable",
+    ];
     for (const kind of ERROR_KINDS) {
       const got = retriesFor(kind, policy);
-      if (["upstream_rate_limited", "upstream_unavailable", "timeout", "connection_error"].includes(kind)) assert.equal(got, 2, kind);
+      if (["upstream_rate_limited", "upstream_unavailable", "timeout", "connection_error"].includes(kind))
+        assert.equal(got, 2, kind);
       else assert.equal(got, 0, kind);
     }
     const everything: RetryPolicyOptions = {
       ...policy,
-      perClass: { badRequest: 4, authentication: 4, timeout: 4, rateLimit: 4, contentPolicyViolation: 4, internalServer: 4 },
+      perClass: {
+        badRequest: 4,
+        authentication: 4,
+        timeout: 4,
+        rateLimit: 4,
+        contentPolicyViolation: 4,
+        internalServer: 4,
+      },
     };
     for (const kind of never) assert.equal(retriesFor(kind, everything), 0, kind);
   });
 
   it("retry_policy overrides per class, and may opt in auth and content policy", () => {
-    const custom = { ...policy, perClass: { rateLimit: 5, timeout: 0, authentication: 1, contentPolicyViolation: 1 } };
+    const custom = {
+      ...policy,
+      perClass: { rateLimit: 5, timeout: 0, authentication: 1, contentPolicyViolation: 1 },
+    };
     assert.equal(retriesFor("upstream_rate_limited", custom), 5);
     assert.equal(retriesFor("timeout", custom), 0);
     assert.equal(retriesFor("upstream_auth", custom), 1);
@@ -37,10 +62,16 @@ describe("retry policy", () => {
   it("backoff is full jitter under an exponential cap, at least retry_after", () => {
     for (const retry of [0, 1, 2, 3, 10]) {
       const cap = Math.min(1000, 100 * 2 ** retry);
-      assert.equal(backoffMs(retry, policy, () => 0), 0);
+      assert.equal(
+        backoffMs(retry, policy, () => 0),
+        0,
+      );
       assert.ok(backoffMs(retry, policy, () => 0.999_999) <= cap);
       assert.ok(backoffMs(retry, policy, () => 0.999_999) >= cap - 1);
-      assert.equal(backoffMs(retry, { ...policy, minWaitMs: 250 }, () => 0), 250);
+      assert.equal(
+        backoffMs(retry, { ...policy, minWaitMs: 250 }, () => 0),
+        250,
+      );
     }
   });
 });
@@ -61,18 +92,33 @@ describe("retry budget", () => {
 });
 
 describe("cooldown policy", () => {
-  const options = { allowedFails: 3, allowedFailsPolicy: {}, cooldownMs: 5000, windowMs: 60_000, disabled: false };
+  const options = {
+    allowedFails: 3,
+    allowedFailsPolicy: {},
+    cooldownMs: 5000,
+    windowMs: 60_000,
+    disabled: false,
+  };
   it("counts upstream health failures, not the request's own faults", () => {
-    assert.equal(failurePolicy(new GatewayError("upstream_unavailable", "x"), false, options)?.allowedFails, 3);
+    assert.equal(
+      failurePolicy(new GatewayError("upstream_unavailable", "x"), false, options)?.allowedFails,
+      3,
+    );
     assert.equal(failurePolicy(new GatewayError("upstream_auth", "x"), false, options)?.allowedFails, 3);
     assert.equal(failurePolicy(new GatewayError("upstream_bad_request", "x"), false, options), undefined);
     assert.equal(failurePolicy(new GatewayError("content_policy", "x"), false, options), undefined);
     assert.equal(failurePolicy(new GatewayError("cancelled", "x"), false, options), undefined);
     assert.equal(
-      failurePolicy(new GatewayError("upstream_bad_request", "x"), false, { ...options, allowedFailsPolicy: { badRequest: 10 } })?.allowedFails,
+      failurePolicy(new GatewayError("upstream_bad_request", "x"), false, {
+        ...options,
+        allowedFailsPolicy: { badRequest: 10 },
+      })?.allowedFails,
       10,
     );
-    assert.equal(failurePolicy(new GatewayError("timeout", "x"), false, { ...options, disabled: true }), undefined);
+    assert.equal(
+      failurePolicy(new GatewayError("timeout", "x"), false, { ...options, disabled: true }),
+      undefined,
+    );
   });
   it("a failed probe cools at once; a long Retry-After lengthens the cooldown", () => {
     assert.equal(failurePolicy(new GatewayError("timeout", "x"), true, options)?.immediate, true);
@@ -107,7 +153,13 @@ describe("fallback plans", () => {
     });
   }
   it("default_fallbacks when no group list, and max_fallbacks trims", () => {
-    assert.deepEqual(planFallbacks("q", "timeout", { ...options, fallbacks: {} }, undefined), { groups: ["d"], reason: "fallback" });
-    assert.deepEqual(planFallbacks("a", "timeout", { ...options, maxFallbacks: 1 }, undefined), { groups: ["b"], reason: "fallback" });
+    assert.deepEqual(planFallbacks("q", "timeout", { ...options, fallbacks: {} }, undefined), {
+      groups: ["d"],
+      reason: "fallback",
+    });
+    assert.deepEqual(planFallbacks("a", "timeout", { ...options, maxFallbacks: 1 }, undefined), {
+      groups: ["b"],
+      reason: "fallback",
+    });
   });
 });

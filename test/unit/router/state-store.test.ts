@@ -59,7 +59,8 @@ function suite(name: string, open: () => Promise<{ store: RouterStateStore; done
     it("admits up to rpm in a minute and counts tokens", async () => {
       const limited = { ...admission, rpm: 3 };
       const results = [];
-      for (let index = 0; index < 5; index++) results.push((await store.admit("rpm", limited, T0 + index)).admitted);
+      for (let index = 0; index < 5; index++)
+        results.push((await store.admit("rpm", limited, T0 + index)).admitted);
       assert.deepEqual(results, [true, true, true, false, false]);
       const state = (await store.snapshot(["rpm"], T0 + 10)).get("rpm");
       assert.equal(state?.rpmUsed, 3);

@@ -26,7 +26,11 @@ function candidate(
 }
 
 /** Runs a strategy many times with a seeded generator and returns how often each deployment won. */
-function shares(name: Parameters<typeof strategyFor>[0], candidates: Candidate[], input: Partial<StrategyInput> = {}) {
+function shares(
+  name: Parameters<typeof strategyFor>[0],
+  candidates: Candidate[],
+  input: Partial<StrategyInput> = {},
+) {
   let seed = 42;
   const random = () => {
     seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -77,13 +81,21 @@ describe("routing strategies (pure, over a snapshot)", () => {
     {
       name: "least-busy: fewest in flight",
       strategy: "least-busy",
-      candidates: [candidate("a", {}, { inFlight: 3 }), candidate("b", {}, { inFlight: 1 }), candidate("c", {}, { inFlight: 2 })],
+      candidates: [
+        candidate("a", {}, { inFlight: 3 }),
+        candidate("b", {}, { inFlight: 1 }),
+        candidate("c", {}, { inFlight: 2 }),
+      ],
       expect: { b: 1 },
     },
     {
       name: "least-busy: ties share",
       strategy: "least-busy",
-      candidates: [candidate("a", {}, { inFlight: 1 }), candidate("b", {}, { inFlight: 1 }), candidate("c", {}, { inFlight: 5 })],
+      candidates: [
+        candidate("a", {}, { inFlight: 1 }),
+        candidate("b", {}, { inFlight: 1 }),
+        candidate("c", {}, { inFlight: 5 }),
+      ],
       expect: { a: 0.5, b: 0.5 },
     },
     {
@@ -101,26 +113,39 @@ describe("routing strategies (pure, over a snapshot)", () => {
     {
       name: "latency: near-ties within the 10% buffer share",
       strategy: "latency-based-routing",
-      candidates: [candidate("a", {}, { latencyMs: 100 }), candidate("b", {}, { latencyMs: 105 }), candidate("c", {}, { latencyMs: 200 })],
+      candidates: [
+        candidate("a", {}, { latencyMs: 100 }),
+        candidate("b", {}, { latencyMs: 105 }),
+        candidate("c", {}, { latencyMs: 200 }),
+      ],
       expect: { a: 0.5, b: 0.5 },
     },
     {
       name: "latency: streams rank by time to first token",
       strategy: "latency-based-routing",
-      candidates: [candidate("a", {}, { latencyMs: 100, ttftMs: 900 }), candidate("b", {}, { latencyMs: 800, ttftMs: 50 })],
+      candidates: [
+        candidate("a", {}, { latencyMs: 100, ttftMs: 900 }),
+        candidate("b", {}, { latencyMs: 800, ttftMs: 50 }),
+      ],
       input: { stream: true },
       expect: { b: 1 },
     },
     {
       name: "usage: most rpm headroom",
       strategy: "usage-based-routing",
-      candidates: [candidate("a", { rpm: 100 }, { rpmUsed: 90 }), candidate("b", { rpm: 10 }, { rpmUsed: 1 })],
+      candidates: [
+        candidate("a", { rpm: 100 }, { rpmUsed: 90 }),
+        candidate("b", { rpm: 10 }, { rpmUsed: 1 }),
+      ],
       expect: { b: 1 },
     },
     {
       name: "usage: tpm headroom counts this request",
       strategy: "usage-based-routing-v2",
-      candidates: [candidate("a", { tpm: 1000 }, { tpmUsed: 100 }), candidate("b", { tpm: 10_000 }, { tpmUsed: 5000 })],
+      candidates: [
+        candidate("a", { tpm: 1000 }, { tpmUsed: 100 }),
+        candidate("b", { tpm: 10_000 }, { tpmUsed: 5000 }),
+      ],
       input: { tokens: 500 },
       expect: { b: 1 },
     },
@@ -137,7 +162,10 @@ describe("routing strategies (pure, over a snapshot)", () => {
     {
       name: "cost: price from litellm_params too",
       strategy: "cost-based-routing",
-      candidates: [candidate("a", { extra: { input_cost_per_token: 0.5 } }), candidate("b", { extra: { input_cost_per_token: 0.1 } })],
+      candidates: [
+        candidate("a", { extra: { input_cost_per_token: 0.5 } }),
+        candidate("b", { extra: { input_cost_per_token: 0.1 } }),
+      ],
       expect: { b: 1 },
     },
   ];
@@ -147,7 +175,8 @@ describe("routing strategies (pure, over a snapshot)", () => {
       for (const [id, share] of Object.entries(row.expect)) {
         assert.ok(Math.abs((got[id] ?? 0) - share) <= 0.1, `${id}: ${JSON.stringify(got)}`);
       }
-      for (const id of Object.keys(got)) assert.ok(id in row.expect, `${id} should never be picked: ${JSON.stringify(got)}`);
+      for (const id of Object.keys(got))
+        assert.ok(id in row.expect, `${id} should never be picked: ${JSON.stringify(got)}`);
     });
   }
 });
