@@ -152,6 +152,8 @@ interface Won<T> {
   admitted: Admitted;
   group: ModelGroup;
   startedAt: number;
+  /** Call when the answer is complete (unary: at once; stream: when the relay ends). */
+  detach: () => void;
 }
 
 /**
@@ -234,6 +236,7 @@ export class Router implements Dispatcher {
         this.invoker.complete(deployment, request, context.requestId, signal, limits),
       () => undefined,
     );
+    won.detach();
     const used = won.value.usage?.totalTokens;
     this.release(won.admitted, {
       latencyMs: performance.now() - won.startedAt,
@@ -255,12 +258,13 @@ export class Router implements Dispatcher {
     const estimate = this.admissionTokens(request);
     return {
       routing,
-      events: relay(won.value, (used) =>
+      events: relay(won.value, (used) => {
+        won.detach();
         this.release(won.admitted, {
           ttftMs,
           ...(used !== undefined ? { tokenCorrection: used - estimate } : {}),
-        }),
-      ),
+        });
+      }),
     };
   }
 
@@ -584,8 +588,14 @@ export class Router implements Dispatcher {
   ): Launched<T> {
     tried.add(admitted.deployment.id);
     run.started++;
+    // The attempt's own controller (a hedge loser is aborted alone), following the caller's signal. Not
+    // AbortSignal.any: on Node 20 it keeps every combined signal alive as long as the caller's.
     const controller = new AbortController();
-    const signal = AbortSignal.any([run.context.signal, controller.signal]);
+    const callerSignal = run.context.signal;
+    const forward = () => controller.abort(callerSignal.reason);
+    if (callerSignal.aborted) forward();
+    else callerSignal.addEventListener("abort", forward, { once: true });
+    const signal = controller.signal;
     const limits = attemptLimits(
       admitted.deployment,
       run.request,
@@ -605,7 +615,8 @@ export class Router implements Dispatcher {
         (value): Settled<T> => ({ ok: true, value }),
         (error: unknown): Settled<T> => ({ ok: false, error: toGatewayError(error) }),
       );
-    return { group, admitted, reason, waitedMs, startedAt, controller, result, recorded: false };
+    const detach = () => callerSignal.removeEventListener("abort", forward);
+    return { group, admitted, reason, waitedMs, startedAt, controller, detach, result, recorded: false };
   }
 
   /** Waits for a launched attempt and records it: attempt log, failure counts and cooldowns, half-open close. */
@@ -632,7 +643,10 @@ export class Router implements Dispatcher {
         modelGroup: launched.group.name,
         ...(launched.waitedMs > 0 ? { backoffMs: Math.round(launched.waitedMs) } : {}),
       });
-      if (!settled.ok || lost) this.release(admitted, {});
+      if (!settled.ok || lost) {
+        this.release(admitted, {});
+        launched.detach();
+      }
       if (!settled.ok && settled.error.kind !== "cancelled") {
         const policy = failurePolicy(settled.error, admitted.probe, this.cooldown);
         if (settled.error.retryAfterMs !== undefined) {
@@ -653,7 +667,13 @@ export class Router implements Dispatcher {
     }
     return {
       ok: true,
-      value: { value: settled.value, admitted, group: launched.group, startedAt: launched.startedAt },
+      value: {
+        value: settled.value,
+        admitted,
+        group: launched.group,
+        startedAt: launched.startedAt,
+        detach: launched.detach,
+      },
     };
   }
 }
@@ -665,6 +685,8 @@ interface Launched<T> {
   waitedMs: number;
   startedAt: number;
   controller: AbortController;
+  /** Stops following the caller's signal: when the attempt failed, lost, or (for a winner) its answer is done. */
+  detach: () => void;
   result: Promise<Settled<T>>;
   recorded: boolean;
 }
