@@ -128,6 +128,8 @@ type Settled<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
 /** An admitted attempt on one deployment. */
 interface Admitted {
   deployment: Deployment;
+  /** The deployment's key in the state store (see stateKey). */
+  key: string;
   lease: string;
   probe: boolean;
   state: DeploymentState | undefined;
@@ -277,9 +279,7 @@ export class Router implements Dispatcher {
     outcome: { latencyMs?: number; ttftMs?: number; tokenCorrection?: number },
   ) {
     // Off the response path: a slow store must not delay the answer.
-    void this.store
-      .release(admitted.deployment.id, admitted.lease, outcome, Date.now())
-      .catch(() => undefined);
+    void this.store.release(admitted.key, admitted.lease, outcome, Date.now()).catch(() => undefined);
   }
 
   /** The request's own fallbacks, checked: allowed by config, served, and usable by this caller. */
@@ -467,8 +467,13 @@ export class Router implements Dispatcher {
     run: RequestRun,
   ): Promise<Settled<Admitted>> {
     const now = Date.now();
-    const ids = [...new Set(group.deployments.map((deployment) => deployment.id))];
-    const states = new Map(await this.store.snapshot(ids, now));
+    const keys = [...new Set(group.deployments.map(stateKey))];
+    const snapshot = await this.store.snapshot(keys, now);
+    const states = new Map<string, DeploymentState>();
+    for (const deployment of group.deployments) {
+      const state = snapshot.get(stateKey(deployment));
+      if (state !== undefined) states.set(deployment.id, state);
+    }
     const excluded = new Set(exclude);
     const contextCheck =
       this.options.enablePreCallChecks || this.options.contextWindowFallbacks[group.name] !== undefined;
@@ -497,7 +502,7 @@ export class Router implements Dispatcher {
         this.remaining(run.context),
       );
       const result = await this.store.admit(
-        deployment.id,
+        stateKey(deployment),
         {
           ...(deployment.params.rpm !== undefined ? { rpm: deployment.params.rpm } : {}),
           ...(deployment.params.tpm !== undefined ? { tpm: deployment.params.tpm } : {}),
@@ -513,7 +518,13 @@ export class Router implements Dispatcher {
       if (result.admitted) {
         return {
           ok: true,
-          value: { deployment, lease: result.lease, probe: result.probe, state: candidate.state },
+          value: {
+            deployment,
+            key: stateKey(deployment),
+            lease: result.lease,
+            probe: result.probe,
+            state: candidate.state,
+          },
         };
       }
       // Lost a race with another request or replica: mark it and choose again from the rest.
@@ -653,11 +664,11 @@ export class Router implements Dispatcher {
           run.notBefore.set(admitted.deployment.id, now + settled.error.retryAfterMs);
         }
         if (policy !== undefined) {
-          await this.store.recordFailure(admitted.deployment.id, policy, now).catch(() => false);
+          await this.store.recordFailure(admitted.key, policy, now).catch(() => false);
         }
       }
       if (settled.ok && !lost && (admitted.probe || admitted.state?.health === "half-open")) {
-        await this.store.recordSuccess(admitted.deployment.id, now).catch(() => undefined);
+        await this.store.recordSuccess(admitted.key, now).catch(() => undefined);
       }
     }
     if (!settled.ok) return settled;
@@ -689,6 +700,14 @@ interface Launched<T> {
   detach: () => void;
   result: Promise<Settled<T>>;
   recorded: boolean;
+}
+
+/**
+ * Where a deployment's state is kept. A wildcard deployment (`openai/*`) serves many upstream models whose limits
+ * and health differ (a 429 on one model says nothing about another), so each concrete model has its own state.
+ */
+function stateKey(deployment: Deployment): string {
+  return deployment.modelName.includes("*") ? `${deployment.id}|${deployment.model}` : deployment.id;
 }
 
 function deadlineError(): GatewayError {

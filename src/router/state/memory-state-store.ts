@@ -12,6 +12,8 @@ import type { RouterStateStore } from "./state-store.js";
 export const LATENCY_ALPHA = 0.2;
 /** How long a deployment stays half-open after its cooldown if nobody probes it, ms. */
 export const HALF_OPEN_TTL_MS = 10 * 60_000;
+/** Most deployments (or wildcard models) tracked; the least recently used is forgotten beyond this. */
+const MAX_ENTRIES = 10_000;
 /** Latency statistics older than this are forgotten (LiteLLM's latency `ttl`, one hour). */
 export const LATENCY_TTL_MS = 60 * 60_000;
 
@@ -47,7 +49,11 @@ export class MemoryStateStore implements RouterStateStore {
 
   private entry(id: string, now: number): Entry {
     let entry = this.entries.get(id);
-    if (entry === undefined) {
+    if (entry !== undefined) {
+      // Keep the map in least-recently-used order (a Map iterates in insertion order).
+      this.entries.delete(id);
+      this.entries.set(id, entry);
+    } else {
       entry = {
         leases: new Map(),
         minute: minuteOf(now),
@@ -62,6 +68,10 @@ export class MemoryStateStore implements RouterStateStore {
         probeUntil: 0,
       };
       this.entries.set(id, entry);
+      if (this.entries.size > MAX_ENTRIES) {
+        const oldest = this.entries.keys().next().value;
+        if (oldest !== undefined) this.entries.delete(oldest);
+      }
     }
     if (entry.minute !== minuteOf(now)) {
       entry.minute = minuteOf(now);

@@ -51,12 +51,14 @@ const SCRIPTS = {
 export class RedisStateStore implements RouterStateStore {
   readonly redis: Redis;
   private readonly prefix: string;
+  private readonly timeoutMs: number;
   /** Makes lease and failure ids unique across replicas. */
   private readonly processId = randomBytes(6).toString("hex");
   private counter = 0;
 
   constructor(options: RedisStateStoreOptions) {
     const timeout = options.commandTimeoutMs ?? 100;
+    this.timeoutMs = timeout;
     this.prefix = options.keyPrefix ?? "switchboard:router:";
     this.redis = new Redis(options.url, {
       commandTimeout: timeout,
@@ -68,6 +70,8 @@ export class RedisStateStore implements RouterStateStore {
       enableReadyCheck: true,
       lazyConnect: false,
     });
+    // Requests waiting for the connection each listen for "ready" (bounded by the command timeout).
+    this.redis.setMaxListeners(1_000);
     // Connection errors are reported through failed commands; without a listener ioredis would print them.
     this.redis.on("error", () => undefined);
   }
@@ -94,6 +98,11 @@ export class RedisStateStore implements RouterStateStore {
   }
 
   private async run(which: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+    // Not connected (starting, or reconnecting after an outage): wait for the connection, as long as one command
+    // may take, rather than fail at once; without an offline queue the command would be refused.
+    if (this.redis.status !== "ready" && !(await this.ready(this.timeoutMs))) {
+      throw new Error(`redis is not connected (${this.redis.status})`);
+    }
     try {
       return await this.redis.evalsha(which.sha, keys.length, ...keys, ...args);
     } catch (error) {

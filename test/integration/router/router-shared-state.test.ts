@@ -51,7 +51,8 @@ describe("router state shared by two gateway processes through Redis", { skip },
       ...setup,
       router: {
         ...setup.router,
-        redis: { url: REDIS_URL, keyPrefix: `${prefix}${name}:`, commandTimeoutMs: 500 },
+        // A generous Redis timeout: these tests are about sharing, not about a slow Redis (that is the next suite).
+        redis: { url: REDIS_URL, keyPrefix: `${prefix}${name}:`, commandTimeoutMs: 3_000 },
       },
     };
     const started = await Promise.all([spawnGateway(withRedis), spawnGateway(withRedis)]);

@@ -138,3 +138,31 @@ describe("router attempt loop", () => {
     assert.equal(calls.length, 1);
   });
 });
+
+describe("wildcard deployments", () => {
+  it("keep health per concrete model: one model cooling down leaves the others routable", async () => {
+    const calls: string[] = [];
+    const invoker: AttemptInvoker = {
+      async complete(target) {
+        calls.push(target.model);
+        if (target.model === "bad") throw new GatewayError("upstream_unavailable", "down");
+        return response;
+      },
+      stream: async () => {
+        throw new Error("unary only");
+      },
+    };
+    const wild = new Router([deployment("w/*", "openai", "*", {}, "w#1")], invoker, {
+      numRetries: 0,
+      allowedFails: 0,
+      cooldownMs: 60_000,
+    });
+    await assert.rejects(wild.complete({ ...request, model: "w/bad" }, context()), {
+      kind: "upstream_unavailable",
+    });
+    await assert.rejects(wild.complete({ ...request, model: "w/bad" }, context()), { kind: "unavailable" });
+    const { routing } = await wild.complete({ ...request, model: "w/good" }, context());
+    assert.equal(routing.model, "good");
+    assert.deepEqual(calls, ["bad", "good"]);
+  });
+});
