@@ -57,6 +57,8 @@ export class KeyAuthenticator implements Authenticator {
   private readonly degradedTtlMs: number;
   private readonly now: () => Date;
   private readonly cache: LRUCache<string, Entry>;
+  /** Misses live apart, so that a flood of wrong keys cannot evict the keys in use. */
+  private readonly misses: LRUCache<string, MissingEntry>;
   private readonly inFlight = new Map<string, Promise<Entry>>();
   /** Bumped by every invalidation, so that a lookup that raced one is not cached. */
   private generation = 0;
@@ -69,6 +71,7 @@ export class KeyAuthenticator implements Authenticator {
     this.degradedTtlMs = options.degradedTtlMs ?? 1_000;
     this.now = options.now ?? (() => new Date());
     this.cache = new LRUCache<string, Entry>({ max: options.maxEntries ?? 10_000 });
+    this.misses = new LRUCache<string, MissingEntry>({ max: options.maxEntries ?? 10_000 });
     this.bus?.subscribe((invalidation) => {
       if (invalidation.kind === "key") this.dropWhere((entry) => entry.key.keyId === invalidation.keyId);
       else this.dropWhere((entry) => entry.key.teamId === invalidation.teamId);
@@ -98,11 +101,12 @@ export class KeyAuthenticator implements Authenticator {
   clear(): void {
     this.generation += 1;
     this.cache.clear();
+    this.misses.clear();
   }
 
   private async lookup(hash: Buffer): Promise<Entry> {
     const hex = hash.toString("hex");
-    const cached = this.cache.get(hex);
+    const cached = this.cache.get(hex) ?? this.misses.get(hex);
     const ttl = this.bus === undefined || this.bus.isLive() ? this.ttlMs : this.degradedTtlMs;
     if (cached !== undefined && Date.now() - cached.cachedAt < ttl) return cached;
     const pending = this.inFlight.get(hex);
@@ -130,7 +134,10 @@ export class KeyAuthenticator implements Authenticator {
         cachedAt: Date.now(),
       };
     }
-    if (generation === this.generation) this.cache.set(hex, entry);
+    if (generation === this.generation) {
+      if (entry.found) this.cache.set(hex, entry);
+      else this.misses.set(hex, entry);
+    }
     return entry;
   }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
@@ -96,7 +96,9 @@ async function openPostgres(
   try {
     // A fresh connection may name a schema that does not exist yet; PostgreSQL allows that until first use.
     if (schema !== undefined) await db.schema.createSchema(schema).ifNotExists().execute();
-    await migrateToLatest(db as Kysely<unknown>, schema);
+    // Name the schema we migrate: Kysely looks for its own tables across every schema of the database.
+    const current = await sql<{ name: string }>`select current_schema() as name`.execute(db);
+    await migrateToLatest(db as Kysely<unknown>, schema ?? current.rows[0]?.name);
   } catch (error) {
     await db.destroy();
     throw error;

@@ -29,7 +29,10 @@ const ALLOWED: Record<string, string[]> = {
   config: ["core"],
   auth: ["core"],
   logging: [],
-  // The edges render the domain modules' admin surfaces (keys, usage), which depend on core only.
+  store: [],
+  // keys reads per-window usage limits from key metadata through limits/ (which depends on core only).
+  keys: ["core", "auth", "store", "limits"],
+  // The edges render the domain modules' admin surfaces (keys, usage).
   rest: ["core", "auth", "logging", "keys", "usage"],
   connect: ["core", "auth", "logging", "gen", "keys", "usage"],
   usage: ["core", "keys", "limits", "store", "logging"],

@@ -361,6 +361,10 @@ for (const target of targets) {
       const listed = await grpc.getKey({ keyId: created.key!.keyId });
       assert.equal(listed.key!.displayName, "over grpc");
       await assertConnectError(grpcKeysClient(gateway.url, "sk-sb-wrong").listKeys({}), Code.Unauthenticated);
+      // A binary field this server does not know (number 99 inside key) is InvalidArgument, not silently dropped.
+      const unknown = create(KeySchema, { displayName: "x" });
+      unknown.$unknown = [{ no: 99, wireType: 0, data: new Uint8Array([0x01]) }];
+      await assertConnectError(grpc.createKey({ key: unknown }), Code.InvalidArgument, "key");
     });
   });
 }
