@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const SRC = fileURLToPath(new URL("../../src/", import.meta.url));
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** Top-level room of a path under src/ ("core", "router", "providers", "rest", …; files at the root are "app"). */
+function room(path: string): string {
+  const rel = relative(SRC, path);
+  if (rel.startsWith("..")) return rel.includes("gen/") ? "gen" : "outside";
+  const [first, second] = rel.split("/");
+  return second === undefined ? "app" : (first ?? "app");
+}
+
+/** What each room may import (besides itself, node: and npm packages). "app" is the wiring: it may import all. */
+const ALLOWED: Record<string, string[]> = {
+  core: [],
+  router: ["core"],
+  providers: ["core"],
+  config: ["core"],
+  auth: ["core"],
+  logging: [],
+  rest: ["core", "auth", "logging"],
+  connect: ["core", "auth", "logging", "gen"],
+};
+
+describe("dependencies point one way (STYLE: core <- router, providers; edges over core)", () => {
+  for (const file of files(SRC)) {
+    const from = room(file);
+    const allowed = ALLOWED[from];
+    if (allowed === undefined) continue;
+    it(`${relative(SRC, file)} imports only what ${from}/ may`, () => {
+      const text = readFileSync(file, "utf8");
+      for (const match of text.matchAll(/from\s+"(\.[^"]+)"/g)) {
+        const target = room(resolve(dirname(file), match[1] ?? ""));
+        if (target === from) continue;
+        assert.ok(
+          allowed.includes(target),
+          `${relative(SRC, file)} imports ${match[1]} (${target}/), which ${from}/ may not`,
+        );
+      }
+    });
+  }
+});
