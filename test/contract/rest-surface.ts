@@ -329,16 +329,29 @@ export function restSurface(baseUrl: string, apiKey: string): Surface {
     },
 
     async abortAfterFirstContent(request) {
+      // The raw SDK stream (the helper turns a caller's abort into a "missing finish_reason" error).
       const controller = new AbortController();
-      await streamed(request, { signal: controller.signal, onFirstContent: () => controller.abort() }).then(
-        () => assert.fail("the stream should have been aborted"),
-        (error: unknown) => {
-          const aborted =
-            error instanceof OpenAI.APIUserAbortError ||
-            (error instanceof Error && error.name === "AbortError");
-          assert.ok(aborted, `aborted by the caller, got ${String(error)}`);
-        },
+      const stream = await client.chat.completions.create(
+        { ...toParams(request), stream: true },
+        { signal: controller.signal },
       );
+      let content = "";
+      const ended = await (async () => {
+        for await (const chunk of stream) {
+          assertValid(schemas.chunk, chunk, "chat.completion.chunk");
+          content += chunk.choices[0]?.delta.content ?? "";
+          if (content.length > 0) controller.abort();
+        }
+      })().then(
+        () => "ended",
+        (error: unknown) => error,
+      );
+      assert.ok(content.length > 0, "content arrived before the abort");
+      const aborted =
+        ended === "ended" ||
+        ended instanceof OpenAI.APIUserAbortError ||
+        (ended instanceof Error && ended.name === "AbortError");
+      assert.ok(aborted, `the stream stopped because the caller aborted, got ${String(ended)}`);
     },
   };
 }
