@@ -2,7 +2,8 @@
  * THE table of the contract suite: one entry per provider. Adding a provider to the gateway means adding its
  * case here (deployment, recorded replies per scenario, wire reader); its capabilities come from its adapter.
  */
+import { anthropicCase } from "./cases/anthropic.js";
 import { openaiCase } from "./cases/openai.js";
 import type { ProviderCase } from "./contract-types.js";
 
-export const providerCases: ProviderCase[] = [openaiCase];
+export const providerCases: ProviderCase[] = [openaiCase, anthropicCase];
