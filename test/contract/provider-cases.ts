@@ -3,7 +3,8 @@
  * case here (deployment, recorded replies per scenario, wire reader); its capabilities come from its adapter.
  */
 import { anthropicCase } from "./cases/anthropic.js";
+import { geminiCase, vertexCase } from "./cases/gemini.js";
 import { openaiCase } from "./cases/openai.js";
 import type { ProviderCase } from "./contract-types.js";
 
-export const providerCases: ProviderCase[] = [openaiCase, anthropicCase];
+export const providerCases: ProviderCase[] = [openaiCase, anthropicCase, geminiCase, vertexCase];

@@ -2,7 +2,7 @@
  * Builders of fake-upstream replies from the recorded corpus (../shared/conformance), framed as each provider
  * frames them (see the corpus README's table). Bodies are read lazily, at request time.
  */
-import { readCassette, readFixture } from "../helpers/provider-fixtures.js";
+import { readCassette, readFixture, readRecording } from "../helpers/provider-fixtures.js";
 import type { FakeReply } from "./fake-upstream.js";
 
 export type Framing = "openai" | "anthropic" | "gemini";
@@ -88,4 +88,16 @@ export function frame(jsonl: string, framing: Framing): string {
 
 function at(path: string | undefined): { path?: string } {
   return path === undefined ? {} : { path };
+}
+
+/** The response of interaction `index` of a js-genai replay recording (unary: its one body segment). */
+export function recordingReply(file: string, index: number, path?: string): FakeReply {
+  const response = readRecording(file)[index]?.response;
+  if (response === undefined) throw new Error(`${file} has no interaction ${index}`);
+  return {
+    status: response.statusCode,
+    contentType: "application/json",
+    body: JSON.stringify(response.bodySegments[0]),
+    ...at(path),
+  };
 }
