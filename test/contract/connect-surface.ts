@@ -4,7 +4,7 @@
  * that order, the finish of the choice and then exactly one usage last.
  */
 import assert from "node:assert/strict";
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { JsonObject, MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type ChatRequestSchema,
@@ -48,6 +48,7 @@ function toMessage(message: NeutralMessage): MessageInit {
       id: call.id,
       name: call.name,
       arguments: call.arguments,
+      ...(call.providerOptions ? { providerOptions: call.providerOptions as JsonObject } : {}),
     })),
     toolCallId: message.toolCallId ?? "",
     reasoning: (message.reasoning ?? []).map((part) => ({
@@ -156,7 +157,13 @@ class EventAccumulator {
           event.value.id.length > 0 && event.value.name.length > 0,
           "a tool call starts with id and name",
         );
-        this.calls.set(index, { id: event.value.id, name: event.value.name, arguments: "", ended: false });
+        this.calls.set(index, {
+          id: event.value.id,
+          name: event.value.name,
+          arguments: "",
+          ended: false,
+          ...(event.value.providerOptions ? { providerOptions: event.value.providerOptions } : {}),
+        });
         break;
       }
       case "toolCallArgumentsDelta": {
@@ -201,7 +208,7 @@ class EventAccumulator {
       reasoning,
       toolCalls: [...this.calls.entries()]
         .sort(([a], [b]) => a - b)
-        .map(([, call]) => ({ id: call.id, name: call.name, arguments: call.arguments })),
+        .map(([, { ended: _ended, ...call }]) => call),
       finish: this.finish,
       ...(this.usage !== undefined ? { usage: this.usage } : {}),
       provider: this.provider,
@@ -245,6 +252,7 @@ export function connectSurface(baseUrl: string, apiKey: string): Surface {
         id: call.id,
         name: call.name,
         arguments: call.arguments,
+        ...(call.providerOptions ? { providerOptions: call.providerOptions } : {}),
       })),
       finish: FINISH[choice.finishReason],
       ...(response.usage !== undefined ? { usage: usageOf(response.usage) as OutcomeUsage } : {}),
