@@ -4,7 +4,8 @@
  */
 import { anthropicCase } from "./cases/anthropic.js";
 import { geminiCase, vertexCase } from "./cases/gemini.js";
+import { mockCase } from "./cases/mock.js";
 import { openaiCase } from "./cases/openai.js";
 import type { ProviderCase } from "./contract-types.js";
 
-export const providerCases: ProviderCase[] = [openaiCase, anthropicCase, geminiCase, vertexCase];
+export const providerCases: ProviderCase[] = [openaiCase, anthropicCase, geminiCase, vertexCase, mockCase];
