@@ -86,6 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
     secure.on("session", trackSession);
     secure.on("secureConnection", (socket: Socket) => {
+      socket.setNoDelay(true);
       sockets.add(socket);
       socket.once("close", () => sockets.delete(socket));
     });
@@ -95,7 +96,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const h2 = http2.createServer({}, counted);
     h2.on("session", trackSession);
     const plainH1 = h1;
-    listener = net.createServer((socket: Socket) => {
+    // Nagle off: SSE events and small RPC messages go out as soon as they are written.
+    listener = net.createServer({ noDelay: true }, (socket: Socket) => {
       sockets.add(socket);
       socket.once("close", () => sockets.delete(socket));
       sniff(socket, (isHttp2, seen) => {

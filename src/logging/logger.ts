@@ -7,22 +7,28 @@ import { pino } from "pino";
 export type Logger = pino.Logger;
 
 export function createLogger(level: string = process.env["SWITCHBOARD_LOG_LEVEL"] ?? "info"): Logger {
-  return pino({
-    level,
-    base: { service: "switchboard" },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: [
-        "authorization",
-        "*.authorization",
-        "api_key",
-        "*.api_key",
-        "apiKey",
-        "*.apiKey",
-        "master_key",
-        "*.master_key",
-      ],
-      censor: "[redacted]",
+  // Asynchronous, buffered stdout: a synchronous write per request line showed up at ~9% of CPU in the bench
+  // profile. main.ts flushes on shutdown.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  return pino(
+    {
+      level,
+      base: { service: "switchboard" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: [
+          "authorization",
+          "*.authorization",
+          "api_key",
+          "*.api_key",
+          "apiKey",
+          "*.apiKey",
+          "master_key",
+          "*.master_key",
+        ],
+        censor: "[redacted]",
+      },
     },
-  });
+    destination,
+  );
 }

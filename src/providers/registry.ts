@@ -1,8 +1,14 @@
 import type { ProviderAdapter } from "../core/types/provider.js";
 import { anthropicProvider } from "./anthropic/index.js";
+import { azureAdapter } from "./azure/index.js";
+import { bedrockAdapter } from "./bedrock/index.js";
+import { cohereAdapter } from "./cohere/index.js";
 import { geminiProvider } from "./gemini/index.js";
+import { mistralAdapter } from "./mistral/index.js";
 import { mockProvider } from "./mock/index.js";
+import { ollamaAdapter, ollamaChatAdapter } from "./ollama/index.js";
 import { openaiProvider } from "./openai/index.js";
+import { openAICompatibleAdapters } from "./openai-compatible/index.js";
 import { vertexProvider } from "./vertex/index.js";
 
 /**
@@ -14,6 +20,13 @@ const adapters: ProviderAdapter[] = [
   anthropicProvider,
   geminiProvider,
   vertexProvider,
+  bedrockAdapter,
+  azureAdapter,
+  mistralAdapter,
+  cohereAdapter,
+  ollamaAdapter,
+  ollamaChatAdapter,
+  ...openAICompatibleAdapters,
   mockProvider,
 ];
 

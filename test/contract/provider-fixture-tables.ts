@@ -6,6 +6,7 @@
  * Errors without a recording are built from the documented envelope and marked `synthetic`.
  */
 import { frameChunks, readFixture } from "../helpers/provider-fixtures.js";
+import { providerTablesB } from "./provider-fixture-tables-b.js";
 
 export type ContractScenario =
   | "simple"
@@ -25,7 +26,8 @@ export interface FakeReply {
   path: string;
   status: number;
   contentType: string;
-  body: () => string;
+  /** Text, or bytes for binary framings (Bedrock's event stream); `response.end` takes either. */
+  body: () => string | Uint8Array;
   headers?: Record<string, string>;
   /** Built from documented shapes, not recorded. */
   synthetic?: boolean;
@@ -194,4 +196,9 @@ export const vertexTable: ProviderFixtureTable = {
   scenarios: googleScenarios("/v1/projects/contract-project/locations/us-central1/publishers/google/models"),
 };
 
-export const providerTables: ProviderFixtureTable[] = [anthropicTable, geminiTable, vertexTable];
+export const providerTables: ProviderFixtureTable[] = [
+  anthropicTable,
+  geminiTable,
+  vertexTable,
+  ...providerTablesB,
+];

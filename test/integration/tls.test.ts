@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import * as http2 from "node:http2";
-import { request as httpsRequest } from "node:https";
+import { request as httpsRequest, type RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -52,31 +52,29 @@ describe("TLS with ALPN h2 and http/1.1 on one port", () => {
       const url = new URL(gateway.url);
       const body = JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content: "hi" }] });
       const h1 = await new Promise<{ status: number; alpn: string; text: string }>((resolve, reject) => {
-        const request = httpsRequest(
-          {
-            host: url.hostname,
-            port: url.port,
-            path: "/v1/chat/completions",
-            method: "POST",
-            rejectUnauthorized: false,
-            ALPNProtocols: ["http/1.1"],
-            headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
-          },
-          (response) => {
-            const alpn = String((response.socket as { alpnProtocol?: string }).alpnProtocol);
-            let text = "";
-            response.on("data", (chunk: Buffer) => {
-              text += chunk.toString();
-            });
-            response.on("end", () =>
-              resolve({
-                status: response.statusCode ?? 0,
-                alpn,
-                text,
-              }),
-            );
-          },
-        );
+        const options: RequestOptions & { ALPNProtocols: string[] } = {
+          host: url.hostname,
+          port: url.port,
+          path: "/v1/chat/completions",
+          method: "POST",
+          rejectUnauthorized: false,
+          ALPNProtocols: ["http/1.1"],
+          headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        };
+        const request = httpsRequest(options, (response) => {
+          const alpn = String((response.socket as { alpnProtocol?: string }).alpnProtocol);
+          let text = "";
+          response.on("data", (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on("end", () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              alpn,
+              text,
+            }),
+          );
+        });
         request.on("error", reject);
         request.end(body);
       });

@@ -23,10 +23,17 @@ export { DEFAULT_ATTEMPT_LIMITS } from "../../core/types/provider.js";
 export class UpstreamExecutor {
   private readonly agent: Agent;
 
+  /**
+   * `connectionsPerOrigin` defaults to no cap: over HTTP/1.1 every open stream holds a connection, and a cap here
+   * would queue streams behind each other (limits on concurrency belong to the router and the keys).
+   */
   constructor(options: { connectTimeoutMs?: number; connectionsPerOrigin?: number } = {}) {
     this.agent = new Agent({
-      connect: { timeout: options.connectTimeoutMs ?? DEFAULT_ATTEMPT_LIMITS.connectTimeoutMs },
-      connections: options.connectionsPerOrigin ?? 256,
+      connect: {
+        timeout: options.connectTimeoutMs ?? DEFAULT_ATTEMPT_LIMITS.connectTimeoutMs,
+        noDelay: true,
+      },
+      ...(options.connectionsPerOrigin !== undefined ? { connections: options.connectionsPerOrigin } : {}),
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       pipelining: 1,

@@ -1,5 +1,5 @@
-import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { StreamFraming, UpstreamMessage } from "../../core/types/provider.js";
+import { AwsEventStreamParser } from "./aws-event-stream.js";
 import { NdjsonParser } from "./ndjson.js";
 import { SseParser } from "./sse.js";
 
@@ -17,6 +17,6 @@ export function createFramer(framing: StreamFraming): StreamFramer {
     case "ndjson":
       return new NdjsonParser();
     case "aws-event-stream":
-      throw new GatewayError("internal", "AWS event-stream framing is not available in this build.");
+      return new AwsEventStreamParser();
   }
 }

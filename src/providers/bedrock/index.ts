@@ -1,0 +1,66 @@
+import type { ChatRequest } from "../../core/types/chat.js";
+import type { HttpProviderAdapter, ProviderCallContext, UpstreamRequest } from "../../core/types/provider.js";
+import { signSigV4 } from "../shared/sigv4.js";
+import { withDeploymentDropParams } from "../shared/supported-params.js";
+import { bedrockBaseUrl, type Environment, resolveBedrockAuth } from "./bedrock-auth.js";
+import { parseBedrockError } from "./bedrock-error.js";
+import { BedrockStreamDecoder } from "./bedrock-stream-decoder.js";
+import { convertToBedrockRequest } from "./convert-to-bedrock-request.js";
+import { parseBedrockResponse } from "./parse-bedrock-response.js";
+
+/**
+ * The Bedrock model id from the deployment's model: LiteLLM's `converse/` route prefix is dropped (Converse is the
+ * only API we speak); inference profiles (`us.…`) and ARNs pass unchanged.
+ */
+export function bedrockModelId(model: string): string {
+  return model.startsWith("converse/") ? model.slice("converse/".length) : model;
+}
+
+/** Builds the signed (or bearer-authenticated) Converse / ConverseStream request. */
+export async function buildBedrockRequest(
+  request: ChatRequest,
+  context: ProviderCallContext,
+  env: Environment = process.env,
+  signingDate?: Date,
+): Promise<UpstreamRequest> {
+  const modelId = bedrockModelId(context.deployment.model);
+  const body = JSON.stringify(
+    convertToBedrockRequest(withDeploymentDropParams(request, context.deployment), modelId),
+  );
+  const auth = resolveBedrockAuth(context.deployment, env);
+  const url = `${bedrockBaseUrl(context.deployment, auth.region)}/model/${encodeURIComponent(modelId)}/${
+    context.stream ? "converse-stream" : "converse"
+  }`;
+  const headers: Record<string, string> = {
+    ...context.deployment.params.extraHeaders,
+    ...request.upstreamHeaders,
+    "content-type": "application/json",
+    accept: context.stream ? "application/vnd.amazon.eventstream" : "application/json",
+  };
+  if (auth.type === "bearer") {
+    return { url, method: "POST", headers: { ...headers, authorization: `Bearer ${auth.token}` }, body };
+  }
+  const signed = await signSigV4({
+    method: "POST",
+    url,
+    headers,
+    body,
+    region: auth.region,
+    service: "bedrock",
+    credentials: auth.credentials,
+    ...(signingDate === undefined ? {} : { signingDate }),
+  });
+  return { url, method: "POST", headers: signed, body };
+}
+
+/** AWS Bedrock through the Converse API: SigV4 (or Bedrock API key) auth, binary event-stream streaming. */
+export const bedrockAdapter: HttpProviderAdapter = {
+  kind: "http",
+  id: "bedrock",
+  capabilities: ["streaming", "tools", "parallel_tools", "vision", "json_schema", "json_object", "reasoning"],
+  framing: "aws-event-stream",
+  buildRequest: (request, context) => buildBedrockRequest(request, context),
+  parseResponse: parseBedrockResponse,
+  createStreamDecoder: (_request, context) => new BedrockStreamDecoder(context),
+  parseError: parseBedrockError,
+};
