@@ -6,6 +6,16 @@ import { anthropicCase } from "./cases/anthropic.js";
 import { geminiCase, vertexCase } from "./cases/gemini.js";
 import { mockCase } from "./cases/mock.js";
 import { openaiCase } from "./cases/openai.js";
+import { azureCase, mistralCase, openAICompatibleCases } from "./cases/openai-family.js";
 import type { ProviderCase } from "./contract-types.js";
 
-export const providerCases: ProviderCase[] = [openaiCase, anthropicCase, geminiCase, vertexCase, mockCase];
+export const providerCases: ProviderCase[] = [
+  openaiCase,
+  anthropicCase,
+  geminiCase,
+  vertexCase,
+  azureCase,
+  mistralCase,
+  ...openAICompatibleCases,
+  mockCase,
+];

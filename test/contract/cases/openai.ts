@@ -10,7 +10,6 @@ import type { SeenRequest } from "../fake-upstream.js";
 import { cassetteReply, chunksFile, errorReply, frame, hangAfter, jsonFile, sseFile } from "../replies.js";
 import { list, record, splitDataUrl, text } from "./wire.js";
 
-const PATH = "/v1/chat/completions";
 const ROUND_TRIP = "openai/cassette-chat-tool-roundtrip.yaml";
 
 const weatherTools = [
@@ -52,7 +51,8 @@ export function readOpenAIBody(body: unknown): WireView {
     images: [],
     reasoning: [],
     userTexts: [],
-    reasoningRequested: root["reasoning_effort"] !== undefined,
+    // Mistral's Magistral takes reasoning as `prompt_mode: "reasoning"`.
+    reasoningRequested: root["reasoning_effort"] !== undefined || root["prompt_mode"] === "reasoning",
   };
   const format = record(root["response_format"]);
   if (format["type"] === "json_schema") view.jsonSchema = record(format["json_schema"])["schema"];
@@ -86,8 +86,11 @@ export function readOpenAIBody(body: unknown): WireView {
   return view;
 }
 
-/** What OpenAI itself would reject: tool results without a preceding call, streams without usage. */
-export function validateOpenAIRequest(request: SeenRequest): void {
+/**
+ * What OpenAI itself would reject: tool results without a preceding call; and streams must ask for usage
+ * (`streamOptions`), except on hosts that reject `stream_options` and report usage anyway (Mistral).
+ */
+export function validateOpenAIRequest(request: SeenRequest, streamOptions = true): void {
   const body = record(request.json);
   assert.equal(typeof body["model"], "string");
   const open = new Set<string>();
@@ -97,17 +100,14 @@ export function validateOpenAIRequest(request: SeenRequest): void {
       assert.ok(open.has(String(message["tool_call_id"])), "a tool message answers an earlier tool call");
     }
   }
-  if (body["stream"] === true) assert.deepEqual(body["stream_options"], { include_usage: true });
+  if (body["stream"] !== true) return;
+  if (streamOptions) assert.deepEqual(body["stream_options"], { include_usage: true });
+  else assert.equal(body["stream_options"], undefined);
 }
 
-export const openaiCase: ProviderCase = {
-  provider: "openai",
-  model: "gpt-4o",
-  upstream: "remote",
-  deployment: (url) => ({ apiBase: `${url}/v1`, apiKey: "sk-contract-openai-upstream", extra: {} }),
-  read: readOpenAIBody,
-  validateRequest: validateOpenAIRequest,
-  plans: {
+/** The scenarios of an OpenAI-wire host at `path`, from OpenAI's recordings. */
+export function openAIPlans(PATH: string): ProviderCase["plans"] {
+  return {
     simple: {
       replies: [jsonFile("openai/chat-basic.json", PATH)],
       expect: { textIncludes: "Galaxy Day", finish: "stop", usage: { prompt: 16, completion: 363 } },
@@ -263,5 +263,43 @@ export const openaiCase: ProviderCase = {
     client_abort: {
       replies: [hangAfter(chunksFile("openai/chat-stream-text.chunks.jsonl", "openai", PATH), 4)],
     },
-  },
-};
+  };
+}
+
+export interface OpenAIWireCaseOptions {
+  provider: string;
+  model: string;
+  /** Path of the chat endpoint under the fake upstream. */
+  path: string;
+  deployment: ProviderCase["deployment"];
+  /** Extra checks on every upstream request (auth header, quirks). */
+  validate?: (request: SeenRequest) => void;
+  /** False for hosts that must not get `stream_options`. */
+  streamOptions?: boolean;
+  /** Scenarios that use the host's own recordings instead of OpenAI's. */
+  plans?: ProviderCase["plans"];
+}
+
+/** A case for any host that speaks OpenAI's wire (OpenAI, Azure, Mistral, the OpenAI-compatible family). */
+export function openAIWireCase(options: OpenAIWireCaseOptions): ProviderCase {
+  return {
+    provider: options.provider,
+    model: options.model,
+    upstream: "remote",
+    deployment: options.deployment,
+    read: readOpenAIBody,
+    validateRequest(request) {
+      validateOpenAIRequest(request, options.streamOptions ?? true);
+      options.validate?.(request);
+    },
+    plans: { ...openAIPlans(options.path), ...options.plans },
+  };
+}
+
+export const openaiCase: ProviderCase = openAIWireCase({
+  provider: "openai",
+  model: "gpt-4o",
+  path: "/v1/chat/completions",
+  deployment: (url) => ({ apiBase: `${url}/v1`, apiKey: "sk-contract-openai-upstream", extra: {} }),
+  validate: (request) => assert.equal(request.headers["authorization"], "Bearer sk-contract-openai-upstream"),
+});
