@@ -266,23 +266,26 @@ const RUNNERS: Record<Scenario, (run: Run) => Promise<void>> = {
 
   async vision(run) {
     const sent = script(run);
+    const sources = run.plan.imageSources ?? ["url", "data"];
+    if (run.plan.limitation !== undefined) note(run, run.plan.limitation);
+    const urls = sources.map((source) =>
+      source === "url" ? IMAGE_URL : `data:image/png;base64,${PIXEL_PNG_BASE64}`,
+    );
     const outcome = await run.surface.send(
-      baseRequest(run, [
-        {
-          role: "user",
-          text: "What is in these images?",
-          imageUrls: [IMAGE_URL, `data:image/png;base64,${PIXEL_PNG_BASE64}`],
-        },
-      ]),
+      baseRequest(run, [{ role: "user", text: "What is in these images?", imageUrls: urls }]),
     );
     checkOutcome(outcome, run.plan.expect, run.harness);
     if (run.harness.upstream === undefined) return;
     const [view] = sent().views;
     assert.ok(view !== undefined);
     assert.deepEqual(view.userTexts, ["What is in these images?"]);
-    assert.equal(view.images.length, 2, "both images are sent");
-    assert.deepEqual(view.images[0], { url: IMAGE_URL });
-    assert.deepEqual(view.images[1], { base64: PIXEL_PNG_BASE64, mediaType: "image/png" });
+    assert.deepEqual(
+      view.images,
+      sources.map((source) =>
+        source === "url" ? { url: IMAGE_URL } : { base64: PIXEL_PNG_BASE64, mediaType: "image/png" },
+      ),
+      "every image is sent, in order",
+    );
   },
 
   async json_schema(run) {

@@ -84,6 +84,8 @@ export interface ScenarioPlan {
   expect?: Expectation;
   /** Second turn of a round trip. */
   followUp?: { stream?: boolean; expect?: Expectation };
+  /** Vision: which image sources to send (default both; Ollama takes bytes only). */
+  imageSources?: ("url" | "data")[];
   /** A provider-specific reason why part of the scenario cannot be checked, stated in the test output. */
   limitation?: string;
 }
