@@ -3,6 +3,7 @@
  * case here (deployment, recorded replies per scenario, wire reader); its capabilities come from its adapter.
  */
 import { anthropicCase } from "./cases/anthropic.js";
+import { bedrockCase } from "./cases/bedrock.js";
 import { cohereCase } from "./cases/cohere.js";
 import { geminiCase, vertexCase } from "./cases/gemini.js";
 import { mockCase } from "./cases/mock.js";
@@ -16,6 +17,7 @@ export const providerCases: ProviderCase[] = [
   anthropicCase,
   geminiCase,
   vertexCase,
+  bedrockCase,
   azureCase,
   mistralCase,
   cohereCase,
@@ -26,7 +28,4 @@ export const providerCases: ProviderCase[] = [
 ];
 
 /** Registered providers without a case yet, with the reason; the coverage test skips them by name. */
-export const PENDING: Record<string, string> = {
-  bedrock:
-    "a fake that re-encodes ConverseStream events as binary AWS event-stream frames is not written yet",
-};
+export const PENDING: Record<string, string> = {};
