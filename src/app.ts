@@ -49,6 +49,10 @@ export async function startApp(options: AppOptions): Promise<App> {
   const invoker = new ProviderInvoker(executor);
   const router = new Router(options.deployments, invoker, {
     capabilitiesOf: (provider) => getProvider(provider)?.capabilities ?? [],
+    onSharedStateChange: (event) =>
+      event.shared
+        ? logger.info({ router: true }, `router state is shared through Redis again (${event.reason})`)
+        : logger.warn({ router: true }, `router state falls back to this process: ${event.reason}`),
     ...options.router,
   });
   const gateway = new ChatGateway(router, { dropParams: options.dropParams ?? false });
@@ -82,6 +86,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         health.ready = false;
         await server.close(graceMs);
         await invoker.close();
+        await router.close();
         await options.onClose?.();
       })();
       return closing;

@@ -15,10 +15,32 @@ function routerOptions(config: GatewayConfig): Partial<RouterOptions> {
     aliases: Object.fromEntries(
       Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
     ),
+    hiddenAliases: Object.entries(router.modelGroupAlias)
+      .filter(([, target]) => target.hidden)
+      .map(([alias]) => alias),
+    routingStrategy: router.routingStrategy,
+    retryAfterMs: router.retryAfterMs,
+    retryPolicy: router.retryPolicy,
+    allowedFailsPolicy: router.allowedFailsPolicy,
+    disableCooldowns: router.disableCooldowns,
+    fallbacks: router.fallbacks,
+    contextWindowFallbacks: router.contextWindowFallbacks,
+    contentPolicyFallbacks: router.contentPolicyFallbacks,
+    defaultFallbacks: router.defaultFallbacks,
+    maxFallbacks: router.maxFallbacks,
+    enablePreCallChecks: router.enablePreCallChecks,
+    defaultMaxParallelRequests: router.defaultMaxParallelRequests,
+    allowRequestFallbacks: router.allowRequestFallbacks,
+    hedgeAfterMs: router.hedgeAfterMs,
   };
   if (router.numRetries !== undefined) options.numRetries = router.numRetries;
   if (router.timeoutMs !== undefined) options.timeoutMs = router.timeoutMs;
   if (router.streamTimeoutMs !== undefined) options.streamTimeoutMs = router.streamTimeoutMs;
+  if (router.allowedFails !== undefined) options.allowedFails = router.allowedFails;
+  if (router.cooldownTimeMs !== undefined) options.cooldownMs = router.cooldownTimeMs;
+  const buffer = router.routingStrategyArgs["lowest_latency_buffer"];
+  if (typeof buffer === "number" && buffer >= 0) options.lowestLatencyBuffer = buffer;
+  if (config.redisUrl !== undefined) options.redis = { url: config.redisUrl };
   return options;
 }
 

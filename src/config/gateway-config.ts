@@ -118,6 +118,10 @@ export interface RouterConfig {
   enablePreCallChecks: boolean;
   /** Parallel-request limit for deployments that set none. */
   defaultMaxParallelRequests: number | undefined;
+  /** Switchboard: a request may name its own `fallbacks` (default false). */
+  allowRequestFallbacks: boolean;
+  /** Switchboard: model group → hedge delay, ms (a second attempt starts when the first has not answered). */
+  hedgeAfterMs: Record<string, number>;
 }
 
 /** The `litellm_settings` Switchboard implements, as given (router-related ones are also merged into `router`). */

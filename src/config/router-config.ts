@@ -98,6 +98,10 @@ export function buildRouterConfig(
     }),
     enablePreCallChecks: raw?.enable_pre_call_checks ?? false,
     defaultMaxParallelRequests: raw?.default_max_parallel_requests,
+    allowRequestFallbacks: raw?.allow_request_fallbacks ?? false,
+    hedgeAfterMs: Object.fromEntries(
+      Object.entries(raw?.hedge_after ?? {}).map(([group, seconds]) => [group, Math.round(seconds * 1000)]),
+    ),
   };
 }
 

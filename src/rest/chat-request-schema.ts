@@ -150,6 +150,9 @@ export const chatCompletionRequestSchema = z.looseObject({
   stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
   drop_params: z.boolean().optional(),
   provider_options: z.record(z.string(), z.unknown()).optional(),
+  // LiteLLM's per-request routing fields: model groups to fall back to, and a per-attempt timeout in seconds.
+  fallbacks: z.array(z.string().min(1).max(512)).max(10).optional(),
+  timeout: z.number().gt(0).max(3600).optional(),
 });
 
 export type ChatCompletionRequestBody = z.infer<typeof chatCompletionRequestSchema>;

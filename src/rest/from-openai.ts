@@ -245,6 +245,12 @@ export function fromOpenAIRequest(body: unknown): { request: ChatRequest; stream
   if (parsed.stream_options?.include_usage === true) request.includeUsage = true;
   if (parsed.drop_params !== undefined) request.dropParams = parsed.drop_params;
   if (parsed.provider_options !== undefined) request.providerOptions = parsed.provider_options;
+  if (parsed.fallbacks !== undefined || parsed.timeout !== undefined) {
+    request.routing = {
+      ...(parsed.fallbacks !== undefined ? { fallbacks: parsed.fallbacks } : {}),
+      ...(parsed.timeout !== undefined ? { timeoutMs: Math.round(parsed.timeout * 1000) } : {}),
+    };
+  }
   let passthrough: Record<string, unknown> | undefined;
   for (const key of Object.keys(parsed)) {
     if (KNOWN_TOP_LEVEL_KEYS.has(key)) continue;

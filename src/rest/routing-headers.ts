@@ -6,6 +6,12 @@ import type { RoutingInfo } from "../core/types/routing.js";
  */
 export function routingHeaders(routing: RoutingInfo, requestId: string): Record<string, string> {
   const attempts = routing.attempts.length;
+  const fallbackGroups = new Set(
+    routing.attempts
+      .filter((attempt) => attempt.modelGroup !== undefined && attempt.modelGroup !== routing.modelGroup)
+      .map((attempt) => attempt.modelGroup),
+  );
+  const retries = routing.attempts.filter((attempt) => attempt.reason === "retry").length;
   return {
     "x-request-id": requestId,
     "x-switchboard-model-group": routing.modelGroup,
@@ -13,10 +19,16 @@ export function routingHeaders(routing: RoutingInfo, requestId: string): Record<
     "x-switchboard-provider": routing.provider,
     "x-switchboard-model": routing.model,
     "x-switchboard-attempts": String(attempts),
+    // deployment=outcome per attempt, with why it was made when not the first pick (`;reason`).
     "x-switchboard-attempt-log": routing.attempts
-      .map((attempt) => `${attempt.deployment}=${attempt.outcome}`)
+      .map(
+        (attempt) =>
+          `${attempt.deployment}=${attempt.outcome}${attempt.reason !== undefined && attempt.reason !== "primary" ? `;${attempt.reason}` : ""}`,
+      )
       .join(","),
     "x-litellm-model-id": routing.deployment,
-    "x-litellm-attempted-retries": String(Math.max(0, attempts - 1)),
+    "x-litellm-model-group": routing.modelGroup,
+    "x-litellm-attempted-retries": String(retries),
+    "x-litellm-attempted-fallbacks": String(fallbackGroups.size),
   };
 }

@@ -27,7 +27,9 @@ export async function startTestGateway(
     maxBodyBytes: 10 * 1024 * 1024,
     masterKey: { hash: hashSecret(MASTER_KEY), display: "sk-tes…f708" },
     logger: createLogger("silent"),
-    router: { retryBackoffMs: 1 },
+    // Edge tests replay the same scripted upstream errors many times; cooldowns would turn the later ones into
+    // 503s. Router tests pass their own router options (test/integration/router/).
+    router: { retryBackoffMs: 1, disableCooldowns: true },
     ...options,
   });
   return Object.assign(app, {

@@ -84,3 +84,31 @@ describe("OpenAI stream decoder on recorded streams of OpenAI-compatible hosts",
     assert.throws(() => decoder.end(), /ended the stream early/);
   });
 });
+
+describe("OpenAI stream decoder: tool calls without arguments", () => {
+  it("closes a call that never received argument text with '{}'", () => {
+    const decoder = new OpenAIStreamDecoder("test");
+    const events = [
+      ...decoder.decode({
+        data: JSON.stringify({
+          id: "c",
+          choices: [
+            {
+              index: 0,
+              delta: {
+                tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "now" } }],
+              },
+            },
+          ],
+        }),
+      }),
+      ...decoder.decode({
+        data: JSON.stringify({ id: "c", choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] }),
+      }),
+    ];
+    const args = events.flatMap((event) => (event.type === "tool-call-delta" ? [event.argumentsDelta] : []));
+    assert.deepEqual(args, ["{}"]);
+    const ends = events.filter((event) => event.type === "tool-call-end");
+    assert.equal(ends.length, 1);
+  });
+});

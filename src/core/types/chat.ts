@@ -151,6 +151,16 @@ export interface ChatRequest {
   dropParams?: boolean;
   /** Extra headers for the upstream (e.g. `anthropic-beta`), already filtered to a safe allow-list. */
   upstreamHeaders?: Record<string, string>;
+  /** Per-request routing overrides (LiteLLM's request-body `fallbacks`, `timeout`); the router decides what it honours. */
+  routing?: RequestRouting;
+}
+
+/** What a caller may ask of the router for one request. */
+export interface RequestRouting {
+  /** Model groups to fall back to, in order (honoured only when the config allows request fallbacks). */
+  fallbacks?: string[];
+  /** Per-attempt total timeout, ms; it can shorten the configured one, never lengthen it. */
+  timeoutMs?: number;
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "error";

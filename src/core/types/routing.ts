@@ -8,9 +8,27 @@ export interface Attempt {
   /** "ok" or the error kind that ended the attempt. */
   outcome: "ok" | ErrorKind;
   latencyMs: number;
-  /** Why the next attempt was made (retry, fallback to another group, cooldown skip). */
-  reason?: string;
+  /** Why this attempt was made: the first pick, a retry in the same group, a fallback, a hedge, a half-open probe. */
+  reason?: AttemptReason;
+  /** The model group this attempt served (differs from the requested group on a fallback). */
+  modelGroup?: string;
+  /** How long the router waited (backoff, Retry-After) before this attempt, ms. */
+  backoffMs?: number;
 }
+
+/**
+ * Why an attempt was made. `fallback` is the generic `fallbacks` list (or `default_fallbacks`, or the request's own
+ * list); the other two fallbacks are taken on their error kinds; `probe` is the one request let through to a
+ * deployment whose cooldown just ended (half-open).
+ */
+export type AttemptReason =
+  | "primary"
+  | "retry"
+  | "fallback"
+  | "context_window_fallback"
+  | "content_policy_fallback"
+  | "hedge"
+  | "probe";
 
 /** What served a request, reported on REST headers and as the first Connect stream event. */
 export interface RoutingInfo {

@@ -1,6 +1,24 @@
 import { unsupportedParameter } from "../../core/errors/gateway-error.js";
 import type { ChatRequest, ContentPart, Message, ToolChoice } from "../../core/types/chat.js";
 import type { ProviderCallContext, UpstreamRequest } from "../../core/types/provider.js";
+import { bodyProviderOptions } from "../shared/provider-options.js";
+
+/**
+ * Knobs of other providers that callers send through OpenAI-shaped clients (LiteLLM's `cache_control` for
+ * Anthropic prompt caching). OpenAI caches prompts by itself and rejects the field, so it is not forwarded
+ * (documented in docs/adding-a-provider.md); everything else in providerOptions is.
+ */
+const NOT_FORWARDED = new Set(["cache_control"]);
+
+function extras(
+  options: Record<string, unknown> | undefined,
+  namespaces: readonly string[],
+): Record<string, unknown> | undefined {
+  if (options === undefined) return undefined;
+  const out = bodyProviderOptions(options, namespaces);
+  for (const key of NOT_FORWARDED) delete out[key];
+  return Object.keys(out).length > 0 ? out : undefined;
+}
 
 export const OPENAI_DEFAULT_BASE = "https://api.openai.com/v1";
 
@@ -24,7 +42,7 @@ export const OPENAI_WIRE: OpenAIWireOptions = {
   path: "/chat/completions",
 };
 
-function convertPart(part: ContentPart): Record<string, unknown> {
+function convertPart(part: ContentPart, namespaces: readonly string[]): Record<string, unknown> {
   let out: Record<string, unknown>;
   switch (part.type) {
     case "text":
@@ -55,13 +73,17 @@ function convertPart(part: ContentPart): Record<string, unknown> {
       break;
     }
   }
-  return part.providerOptions ? { ...out, ...part.providerOptions } : out;
+  const more = extras(part.providerOptions, namespaces);
+  return more ? { ...out, ...more } : out;
 }
 
-function convertMessage(message: Message): Record<string, unknown> {
+function convertMessage(message: Message, namespaces: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { role: message.role };
   const content = message.content;
-  out["content"] = typeof content === "string" || content === null ? content : content.map(convertPart);
+  out["content"] =
+    typeof content === "string" || content === null
+      ? content
+      : content.map((part) => convertPart(part, namespaces));
   if (message.name !== undefined) out["name"] = message.name;
   if (message.toolCalls !== undefined && message.toolCalls.length > 0) {
     out["tool_calls"] = message.toolCalls.map((call) => ({
@@ -72,7 +94,8 @@ function convertMessage(message: Message): Record<string, unknown> {
   }
   if (message.toolCallId !== undefined) out["tool_call_id"] = message.toolCallId;
   if (message.refusal !== undefined && message.refusal !== null) out["refusal"] = message.refusal;
-  return message.providerOptions ? { ...out, ...message.providerOptions } : out;
+  const more = extras(message.providerOptions, namespaces);
+  return more ? { ...out, ...more } : out;
 }
 
 function convertToolChoice(choice: ToolChoice): unknown {
@@ -85,9 +108,10 @@ export function convertToOpenAIBody(
   context: ProviderCallContext,
   wire: OpenAIWireOptions,
 ): Record<string, unknown> {
+  const namespaces = wire.provider === "openai" ? ["openai"] : [wire.provider, "openai_compatible"];
   const body: Record<string, unknown> = {
     model: context.deployment.model,
-    messages: request.messages.map(convertMessage),
+    messages: request.messages.map((message) => convertMessage(message, namespaces)),
   };
   if (request.tools !== undefined) {
     body["tools"] = request.tools.map((tool) => {
@@ -96,7 +120,8 @@ export function convertToOpenAIBody(
       if (tool.parameters !== undefined) fn["parameters"] = tool.parameters;
       if (tool.strict !== undefined) fn["strict"] = tool.strict;
       const out = { type: "function", function: fn };
-      return tool.providerOptions ? { ...out, ...tool.providerOptions } : out;
+      const more = extras(tool.providerOptions, namespaces);
+      return more ? { ...out, ...more } : out;
     });
   }
   if (request.toolChoice !== undefined) body["tool_choice"] = convertToolChoice(request.toolChoice);
@@ -134,7 +159,8 @@ export function convertToOpenAIBody(
   if (request.topLogprobs !== undefined) body["top_logprobs"] = request.topLogprobs;
   if (request.logitBias !== undefined) body["logit_bias"] = request.logitBias;
   if (request.passthrough !== undefined) Object.assign(body, request.passthrough);
-  if (request.providerOptions !== undefined) Object.assign(body, request.providerOptions);
+  const more = extras(request.providerOptions, namespaces);
+  if (more !== undefined) Object.assign(body, more);
   if (context.stream) {
     body["stream"] = true;
     // Always ask for usage: cost and budgets need it; the REST edge hides it from callers who did not ask.

@@ -10,6 +10,8 @@ interface ChoiceState {
   /** Upstream tool-call index (or id) → our 0-based index, in order of appearance. */
   toolIndexes: Map<string, number>;
   openTools: Set<number>;
+  /** Calls that have received argument text; a call that closes without any gets "{}". */
+  withArguments: Set<number>;
   lastTool: number;
 }
 
@@ -103,8 +105,12 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     if (finish !== undefined) {
       const state = this.choices.get(index);
       if (state !== undefined) {
-        for (const tool of state.openTools)
+        for (const tool of state.openTools) {
+          if (!state.withArguments.has(tool)) {
+            events.push({ type: "tool-call-delta", choice: index, index: tool, argumentsDelta: "{}" });
+          }
           events.push({ type: "tool-call-end", choice: index, index: tool });
+        }
         state.openTools.clear();
       }
       events.push({
@@ -120,7 +126,7 @@ export class OpenAIStreamDecoder implements StreamDecoder {
   private decodeToolCalls(choiceIndex: number, calls: unknown[], events: ChatEvent[]): void {
     let state = this.choices.get(choiceIndex);
     if (state === undefined) {
-      state = { toolIndexes: new Map(), openTools: new Set(), lastTool: -1 };
+      state = { toolIndexes: new Map(), openTools: new Set(), withArguments: new Set(), lastTool: -1 };
       this.choices.set(choiceIndex, state);
     }
     for (const item of calls) {
@@ -148,6 +154,7 @@ export class OpenAIStreamDecoder implements StreamDecoder {
       state.lastTool = ours;
       const args = asString(fn?.["arguments"]);
       if (args !== undefined && args.length > 0) {
+        state.withArguments.add(ours);
         events.push({ type: "tool-call-delta", choice: choiceIndex, index: ours, argumentsDelta: args });
       }
     }

@@ -115,6 +115,8 @@ describe("a realistic LiteLLM config.yaml", () => {
       retryPolicy: { timeout: 3, rateLimit: 5 },
       enablePreCallChecks: true,
       defaultMaxParallelRequests: undefined,
+      allowRequestFallbacks: false,
+      hedgeAfterMs: {},
     });
     assert.equal(config.litellmSettings.numRetries, 3);
     assert.equal(config.litellmSettings.requestTimeoutMs, 600_000);
