@@ -9,6 +9,7 @@ import {
 import type { ChatGateway } from "../core/chat/chat-gateway.js";
 import type { ChatContext } from "../core/chat/dispatcher.js";
 import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
+import type { ChatEvent } from "../core/types/chat.js";
 import type { Principal } from "../core/types/principal.js";
 import { toConnectError } from "./connect-error.js";
 import { principalKey, requestIdKey } from "./context.js";
@@ -54,30 +55,44 @@ export function createChatService(gateway: ChatGateway): ServiceImpl<typeof Chat
     },
 
     async *stream(request, context): AsyncGenerator<StreamResponse> {
-      let iterator: AsyncIterator<import("../core/types/chat.js").ChatEvent[]> | undefined;
+      let iterator: AsyncIterator<ChatEvent[]> | undefined;
       try {
         const chat = chatContext(context);
         const committed = await gateway.stream(fromProtoChatRequest(request.request), chat);
         let id = `chatcmpl-${chat.requestId}`;
         let model = committed.routing.model;
+        // The first batch (already received: the stream is committed) names the response; read it before the
+        // routing event so that every message of the stream carries the same id and model.
+        iterator = committed.events[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        let named = false;
+        const wireEvents = (batch: ChatEvent[]): StreamResponse[] => {
+          const out: StreamResponse[] = [];
+          for (const event of batch) {
+            if (event.type === "response-start") {
+              if (!named) {
+                if (event.id.length > 0) id = event.id;
+                if (event.model.length > 0) model = event.model;
+                named = true;
+              }
+              continue;
+            }
+            const wire = toProtoStreamEvent(event);
+            if (wire !== undefined) out.push(create(StreamResponseSchema, { id, model, event: wire }));
+          }
+          return out;
+        };
+        const firstEvents = first.done ? [] : wireEvents(first.value);
         yield create(StreamResponseSchema, {
           id,
           model,
           event: { case: "routing", value: toProtoRouting(committed.routing) },
         });
-        iterator = committed.events[Symbol.asyncIterator]();
-        while (true) {
+        yield* firstEvents;
+        while (!first.done) {
           const next = await iterator.next();
           if (next.done) break;
-          for (const event of next.value) {
-            if (event.type === "response-start") {
-              if (event.id.length > 0) id = event.id;
-              if (event.model.length > 0) model = event.model;
-              continue;
-            }
-            const wire = toProtoStreamEvent(event);
-            if (wire !== undefined) yield create(StreamResponseSchema, { id, model, event: wire });
-          }
+          yield* wireEvents(next.value);
         }
         iterator = undefined;
       } catch (error) {

@@ -117,6 +117,7 @@ function message(value: ProtoMessage, index: number): Message {
       id: call.id,
       name: call.name,
       arguments: call.arguments || "{}",
+      ...options(call.providerOptions),
     }));
   }
   if (out.role === "tool") {

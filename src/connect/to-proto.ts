@@ -1,4 +1,4 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import {
   type CompleteResponse,
   CompleteResponseSchema,
@@ -10,7 +10,14 @@ import {
   type UsageSchema,
 } from "../../gen/switchboard/v1/chat_service_pb.js";
 import type { ModelDescriptor } from "../core/chat/dispatcher.js";
-import type { ChatEvent, ChatResponse, FinishReason, TokenLogprob, Usage } from "../core/types/chat.js";
+import type {
+  ChatEvent,
+  ChatResponse,
+  FinishReason,
+  ProviderOptions,
+  TokenLogprob,
+  Usage,
+} from "../core/types/chat.js";
 import type { RoutingInfo } from "../core/types/routing.js";
 
 type StreamInit = MessageInitShape<typeof StreamResponseSchema>;
@@ -30,6 +37,13 @@ export function toProtoFinishReason(reason: FinishReason | null): ProtoFinishRea
     case null:
       return ProtoFinishReason.UNSPECIFIED;
   }
+}
+
+/** Provider data of a tool call (Gemini `thoughtSignature`) as a Struct, so that callers can send it back. */
+function providerOptionsOf(options: ProviderOptions | undefined): { providerOptions?: JsonObject } {
+  return options !== undefined && Object.keys(options).length > 0
+    ? { providerOptions: options as JsonObject }
+    : {};
 }
 
 export function toProtoUsage(usage: Usage): MessageInitShape<typeof UsageSchema> {
@@ -91,6 +105,7 @@ export function toProtoCompleteResponse(
         id: call.id,
         name: call.name,
         arguments: call.arguments,
+        ...providerOptionsOf(call.providerOptions),
       })),
       reasoning: (choice.message.reasoning ?? []).map((part) => ({
         text: part.text ?? "",
@@ -133,7 +148,13 @@ export function toProtoStreamEvent(event: ChatEvent): StreamInit["event"] | unde
     case "tool-call-start":
       return {
         case: "toolCallStart",
-        value: { choiceIndex: event.choice, toolCallIndex: event.index, id: event.id, name: event.name },
+        value: {
+          choiceIndex: event.choice,
+          toolCallIndex: event.index,
+          id: event.id,
+          name: event.name,
+          ...providerOptionsOf(event.providerOptions),
+        },
       };
     case "tool-call-delta":
       return {

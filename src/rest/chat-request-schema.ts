@@ -54,7 +54,7 @@ const thinkingBlockSchema = z.union([
   z.strictObject({
     type: z.literal("thinking"),
     thinking: z.string(),
-    signature: z.string().optional(),
+    signature: z.string().nullable().optional(),
     cache_control: cacheControl,
   }),
   z.strictObject({ type: z.literal("redacted_thinking"), data: z.string(), cache_control: cacheControl }),

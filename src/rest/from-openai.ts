@@ -146,7 +146,7 @@ function convertMessage(message: OpenAIMessage, index: number): Message {
     if (block.type === "thinking") {
       reasoning.push({
         text: block.thinking,
-        ...(block.signature !== undefined ? { signature: block.signature } : {}),
+        ...(block.signature !== undefined && block.signature !== null ? { signature: block.signature } : {}),
       });
     } else {
       reasoning.push({ redactedData: block.data });

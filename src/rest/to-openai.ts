@@ -73,7 +73,8 @@ export function toOpenAIResponse(response: ChatResponse, fallbackId: string): Re
     }),
   };
   if (response.usage !== undefined) out["usage"] = toOpenAIUsage(response.usage);
-  if (response.systemFingerprint !== undefined) out["system_fingerprint"] = response.systemFingerprint;
+  // OpenAI's schema types it as a string: a provider's `null` (Azure sends one) is left out, not relayed.
+  if (typeof response.systemFingerprint === "string") out["system_fingerprint"] = response.systemFingerprint;
   if (response.serviceTier !== undefined) out["service_tier"] = response.serviceTier;
   return out;
 }
@@ -220,7 +221,7 @@ export class OpenAIChunkWriter {
     if (this.prefix.length === 0) {
       // The fixed head of every chunk, serialised once per stream.
       let head = `{"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)}`;
-      if (this.systemFingerprint !== undefined)
+      if (typeof this.systemFingerprint === "string")
         head += `,"system_fingerprint":${JSON.stringify(this.systemFingerprint)}`;
       if (this.serviceTier !== undefined) head += `,"service_tier":${JSON.stringify(this.serviceTier)}`;
       this.prefix = head;

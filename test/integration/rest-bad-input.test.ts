@@ -161,6 +161,27 @@ describe("REST bad input: a clear error naming the field, nothing lost, never a 
     assert.equal(sent["drop_params"], undefined);
   });
 
+  it("accepts an assistant turn echoed back with a null thinking signature, as our own responses render it", async () => {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: gateway.headers,
+      body: JSON.stringify({
+        model: "mock-gpt",
+        messages: [
+          { role: "user", content: "hi" },
+          {
+            role: "assistant",
+            content: "hello",
+            reasoning_content: "thought",
+            thinking_blocks: [{ type: "thinking", thinking: "thought", signature: null }],
+          },
+          { role: "user", content: "again" },
+        ],
+      }),
+    });
+    assert.equal(response.status, 200);
+  });
+
   it("passes fields it does not model through to OpenAI-compatible upstreams", async () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",

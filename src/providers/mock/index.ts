@@ -12,6 +12,7 @@ import type { LocalProviderAdapter, ProviderCallContext } from "../../core/types
  * - `*tool*`: calls the first declared tool with `{}` arguments;
  * - `*reasoning*`: thinks (a reasoning delta with a signature) before answering;
  * - `error-<status>` (e.g. `error-429`, `error-500`): fails like a provider answering that status;
+ * - `*midstream-error*`: streams the first word, then fails in-stream like an overloaded provider;
  * - anything else: a fixed reply.
  */
 export const FIXED_REPLY = "Hello from Switchboard's mock provider.";
@@ -22,6 +23,8 @@ interface Plan {
   reasoning?: string;
   delayMs: number;
   finish: FinishReason;
+  /** Streams fail after this many words (an in-stream provider error). */
+  failAfterWords?: number;
 }
 
 const ERROR_KINDS_BY_STATUS: Record<number, ErrorKind> = {
@@ -69,6 +72,7 @@ function plan(request: ChatRequest, model: string): Plan {
     finish: "stop",
   };
   if (slow) base.text = "one two three four five six seven eight nine ten";
+  if (model.includes("midstream-error")) base.failAfterWords = 1;
   if (model.includes("reasoning")) base.reasoning = "The user wants a short answer.";
   const tool = request.tools?.[0];
   if (model.includes("tool") && tool !== undefined) {
@@ -170,6 +174,16 @@ export const mockProvider: LocalProviderAdapter = {
       for (const [position, word] of words.entries()) {
         if (p.delayMs > 0) await delay(p.delayMs, undefined, { signal });
         else if (signal.aborted) throw signal.reason;
+        if (position === p.failAfterWords) {
+          throw new GatewayError(
+            "upstream_unavailable",
+            "Provider 'mock' failed mid-stream: simulated overload.",
+            {
+              provider: "mock",
+              reason: "mock_midstream_error",
+            },
+          );
+        }
         yield [{ type: "text-delta", choice, text: position === 0 ? word : ` ${word}` }];
       }
       yield [{ type: "finish", choice, reason: p.finish, providerReason: p.finish }];

@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createSwitchboardClient, Role } from "../../clients/typescript/src/index.js";
+import { deployment, MASTER_KEY, startTestGateway } from "../helpers/gateway.js";
+
+describe("Chat.Stream names the response once", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  before(async () => {
+    gateway = await startTestGateway([deployment("mock-gpt", "mock", "fixed")]);
+  });
+  after(() => gateway.close(100));
+
+  it("carries the provider's response id and model on every event, the routing event included", async () => {
+    const { chat } = createSwitchboardClient({ baseUrl: gateway.url, apiKey: MASTER_KEY });
+    const messages = [{ role: Role.USER, content: [{ part: { case: "text" as const, value: "hi" } }] }];
+    const events = [];
+    for await (const event of chat.stream({ request: { model: "mock-gpt", messages } })) events.push(event);
+    assert.equal(events[0]?.event.case, "routing");
+    assert.match(events[0]?.id ?? "", /^chatcmpl-mock-/, "the provider's id, not a placeholder");
+    assert.deepEqual(new Set(events.map((event) => event.id)).size, 1);
+    assert.deepEqual([...new Set(events.map((event) => event.model))], ["mock/fixed"]);
+  });
+});
