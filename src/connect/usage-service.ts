@@ -143,6 +143,8 @@ export function createUsageService(reader: UsageReader): ServiceImpl<typeof Usag
           queue.push(record);
           wake?.();
         });
+        // The subscription is live: say so (and send the headers) before the first record.
+        yield create(WatchUsageResponseSchema, {});
         const stopped = new Promise<void>((resolve) =>
           context.signal.addEventListener("abort", () => resolve(), { once: true }),
         );

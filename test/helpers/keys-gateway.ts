@@ -1,8 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { App, AppOptions } from "../../src/app.js";
 import { hashSecret } from "../../src/auth/authenticator.js";
 import { type KeysModule, type KeysModuleOptions, openKeysModule } from "../../src/keys-module.js";
 import { createLogger, type Logger } from "../../src/logging/logger.js";
+import { openUsageModule, type UsageModule } from "../../src/usage-module.js";
 import { deployment, MASTER_KEY, startTestGateway } from "./gateway.js";
 
 export const POSTGRES_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -83,6 +87,8 @@ export async function dropSchema(keys: KeysModule, schema: string | undefined): 
 export interface KeysGateway {
   app: App & { headers: Record<string, string> };
   keys: KeysModule;
+  /** The usage module on the same database, wired as main.ts wires it. */
+  usage: UsageModule;
   url: string;
   close(): Promise<void>;
 }
@@ -101,22 +107,34 @@ export async function startKeysGateway(
     logger,
     ...extra,
   });
-  const app = await startTestGateway(
-    [deployment("mock-gpt", "mock", "fixed"), deployment("mock/*", "mock", "*")],
-    {
-      authenticator: keys.authenticator,
-      extraRestRoutes: keys.restRoutes,
-      extraConnectRoutes: keys.connectRoutes,
-      logger,
-      ...appOptions,
+  const deployments = [deployment("mock-gpt", "mock", "fixed"), deployment("mock/*", "mock", "*")];
+  const usage = await openUsageModule({
+    database: keys.database,
+    deployments,
+    dataDir: mkdtempSync(join(tmpdir(), "switchboard-keys-usage-")),
+    fsync: "never",
+    logger,
+  });
+  keys.attachSpend(usage.reader);
+  const app = await startTestGateway(deployments, {
+    authenticator: keys.authenticator,
+    extraRestRoutes: [...keys.restRoutes, ...usage.restRoutes],
+    extraConnectRoutes: (router) => {
+      keys.connectRoutes(router);
+      usage.connectRoutes(router);
     },
-  );
+    metering: usage.meter,
+    logger,
+    ...appOptions,
+  });
   return {
     app,
     keys,
+    usage,
     url: app.url,
     async close() {
       await app.close(100);
+      await usage.close();
       await dropSchema(keys, databaseOptions.postgresSchema);
       await keys.close();
     },

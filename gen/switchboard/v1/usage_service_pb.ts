@@ -470,13 +470,14 @@ export const WatchUsageRequestSchema: GenMessage<WatchUsageRequest> = /*@__PURE_
   messageDesc(file_switchboard_v1_usage_service, 7);
 
 /**
- * WatchUsageResponse carries one new record.
+ * WatchUsageResponse carries one new record. The first response of a stream carries none: it confirms that
+ * the subscription is live, so that a client knows every record from then on will reach it.
  *
  * @generated from message switchboard.v1.WatchUsageResponse
  */
 export type WatchUsageResponse = Message<"switchboard.v1.WatchUsageResponse"> & {
   /**
-   * The record, as it was journaled.
+   * The record, as it was journaled; unset in the first response.
    *
    * @generated from field: switchboard.v1.UsageRecord record = 1;
    */

@@ -5,6 +5,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ChatService } from "../../../gen/switchboard/v1/chat_service_pb.js";
 import { KeyRole, KeysService } from "../../../gen/switchboard/v1/keys_service_pb.js";
+import { UsageService } from "../../../gen/switchboard/v1/usage_service_pb.js";
 import { ACCESS_MATRIX, type Access, accessRule } from "../../../src/auth/access-matrix.js";
 import type { PrincipalRole } from "../../../src/core/types/principal.js";
 import { generateSecret, secretDisplay, secretLookupHash } from "../../../src/keys/key-secret.js";
@@ -21,7 +22,7 @@ import {
 } from "../../helpers/keys-gateway.js";
 
 /** Every Connect service the gateway registers. A new service must be added here and to the matrix. */
-const SERVICES: readonly DescService[] = [ChatService, KeysService];
+const SERVICES: readonly DescService[] = [ChatService, KeysService, UsageService];
 
 type Caller =
   | { name: "anonymous" | "forged" | "expired" | "blocked" | "revoked"; token: string | undefined }
@@ -39,7 +40,7 @@ describe("authorization matrix: every REST route and RPC × every role and key s
 
   before(async () => {
     gateway = await startKeysGateway(target);
-    restRoutes = [...coreRestRoutes(), ...gateway.keys.restRoutes];
+    restRoutes = [...coreRestRoutes(), ...gateway.keys.restRoutes, ...gateway.usage.restRoutes];
     const admin = connectKeysClient(gateway.url, MASTER_KEY);
     await admin.createTeam({ team: { teamId } });
     await admin.createTeam({ team: { teamId: "other-team" } });
@@ -144,6 +145,8 @@ describe("authorization matrix: every REST route and RPC × every role and key s
       "GET /key/info": `?key=${keyId}`,
       "GET /team/info": `?team_id=${team}`,
       "GET /key/list": aim === "own" ? "" : "?team_id=other-team",
+      "GET /spend/logs": aim === "own" ? "" : `?api_key=${foreignKey}`,
+      "GET /global/spend/report": aim === "own" ? "" : "?team_id=other-team",
     };
     const id = restRouteId(route);
     const body = bodies[id];
