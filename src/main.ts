@@ -164,9 +164,8 @@ async function main(argv: readonly string[]): Promise<number> {
       await keys.close();
     },
   });
-  process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
-  logger.info({ url: app.url, deployments: config.deployments.length }, "listening");
-  await new Promise<void>((resolve) => {
+  // Signal handlers first, then the banner: whoever reads the URL may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal, in_flight: app.server.inFlight() }, "shutting down: draining in-flight requests");
       void app.close(config.server.shutdownGraceMs).then(resolve);
@@ -174,6 +173,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
+  logger.info({ url: app.url, deployments: config.deployments.length }, "listening");
+  await stopped;
   logger.info({}, "stopped");
   logger.flush();
   return 0;
