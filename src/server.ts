@@ -5,7 +5,6 @@ import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from "node
 import * as http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import * as net from "node:net";
-import { Duplex } from "node:stream";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 
@@ -103,11 +102,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       sockets.add(socket);
       socket.once("close", () => sockets.delete(socket));
       sniff(socket, (isHttp2, seen) => {
+        // The sniffed bytes go back into the socket's JS buffer. The HTTP/2 session takes the native handle over
+        // (no JS in between) and drains that buffer itself on the next tick, so the socket must stay paused
+        // here: a resume would flow the buffered preface out to nobody. The HTTP/1.1 parser also consumes the
+        // native handle but is fed the buffered bytes through 'data', so it needs the resume.
+        socket.unshift(seen);
         if (isHttp2) {
-          h2.emit("connection", replayingStream(socket, seen));
+          h2.emit("connection", socket);
         } else {
-          socket.unshift(seen);
           plainH1.emit("connection", socket);
+          socket.resume();
         }
       });
     });
@@ -142,38 +146,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-/**
- * HTTP/2 sessions read from the socket's native handle, not from its JS buffer, so bytes given back with
- * `unshift` would be lost to them. A Duplex that replays the sniffed bytes and then relays the socket makes Node
- * drive the session through JS instead (its JSStreamSocket path).
- */
-function replayingStream(socket: Socket, seen: Buffer): Duplex {
-  const stream = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _encoding, callback) {
-      socket.write(chunk, callback);
-    },
-    final(callback) {
-      socket.end();
-      callback();
-    },
-    destroy(error, callback) {
-      socket.destroy(error ?? undefined);
-      callback(error);
-    },
-  });
-  stream.push(seen);
-  socket.on("data", (chunk: Buffer) => {
-    if (!stream.push(chunk)) socket.pause();
-  });
-  socket.once("end", () => stream.push(null));
-  socket.once("close", () => stream.destroy());
-  socket.once("error", (error) => stream.destroy(error));
-  return stream;
-}
-
 /** Reads just enough of a new cleartext connection to tell the HTTP/2 preface from an HTTP/1.1 request line. */
 function sniff(socket: Socket, route: (isHttp2: boolean, seen: Buffer) => void): void {
   let seen: Buffer = Buffer.alloc(0);
@@ -187,7 +159,6 @@ function sniff(socket: Socket, route: (isHttp2: boolean, seen: Buffer) => void):
     socket.pause();
     socket.setTimeout(0);
     route(samePrefix, seen);
-    socket.resume();
   };
   const onEnd = () => socket.destroy();
   socket.on("data", onData);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Interceptor } from "@connectrpc/connect";
 import type { Authenticator } from "../auth/authenticator.js";
 import { extractBearer } from "../auth/authenticator.js";
+import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
 import { toConnectError } from "./connect-error.js";
 import { principalKey, requestIdKey } from "./context.js";
@@ -46,7 +47,8 @@ export function authAndLogInterceptor(
       connectError.metadata.set("x-request-id", requestId);
       throw connectError;
     } finally {
-      logger.info(
+      writeAccessLine(
+        logger,
         {
           request_id: requestId,
           route,

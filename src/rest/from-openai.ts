@@ -186,6 +186,91 @@ function convertResponseFormat(
   };
 }
 
+const SIMPLE_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
+  "model",
+  "messages",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "stream",
+  "user",
+]);
+const SIMPLE_ROLES: ReadonlySet<string> = new Set(["system", "developer", "user", "assistant"]);
+const MAX_TOKENS_CAP = 10_000_000;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function optionalNumberIn(value: unknown, min: number, max: number, integer: boolean): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) return false;
+  return !integer || Number.isSafeInteger(value);
+}
+
+/**
+ * The common request (plain text messages of the four simple roles, a model, a few sampling knobs), checked by
+ * hand and converted directly. Anything else, including anything invalid, returns undefined and goes through
+ * the zod schema, which stays the one definition of what is accepted and of every error message: this path
+ * only accepts bodies the schema accepts and builds the same ChatRequest (test/unit/from-openai-fast-path).
+ */
+function fromSimpleRequest(
+  body: Record<string, unknown>,
+): { request: ChatRequest; stream: boolean } | undefined {
+  for (const key in body) if (!SIMPLE_TOP_LEVEL_KEYS.has(key)) return undefined;
+  const model = body["model"];
+  const messages = body["messages"];
+  if (typeof model !== "string" || model.length === 0 || model.length > 512) return undefined;
+  if (!Array.isArray(messages) || messages.length === 0 || messages.length > 100_000) return undefined;
+  const converted: Message[] = [];
+  for (const message of messages as unknown[]) {
+    if (!isRecord(message)) return undefined;
+    let keys = 0;
+    for (const key in message) {
+      if (key !== "role" && key !== "content" && key !== "name") return undefined;
+      keys++;
+    }
+    const role = message["role"];
+    const content = message["content"];
+    const name = message["name"];
+    if (typeof role !== "string" || !SIMPLE_ROLES.has(role) || typeof content !== "string") return undefined;
+    if (name !== undefined && (typeof name !== "string" || name.length > 256)) return undefined;
+    if (keys !== (name === undefined ? 2 : 3)) return undefined;
+    const out: Message = { role: role as Message["role"], content };
+    if (name !== undefined) out.name = name;
+    converted.push(out);
+  }
+  const maxTokens = body["max_tokens"];
+  const maxCompletionTokens = body["max_completion_tokens"];
+  const temperature = body["temperature"];
+  const topP = body["top_p"];
+  const stream = body["stream"];
+  const user = body["user"];
+  if (
+    !optionalNumberIn(maxTokens, 1, MAX_TOKENS_CAP, true) ||
+    !optionalNumberIn(maxCompletionTokens, 1, MAX_TOKENS_CAP, true) ||
+    !optionalNumberIn(temperature, 0, 2, false) ||
+    !optionalNumberIn(topP, 0, 1, false) ||
+    (stream !== undefined && stream !== null && typeof stream !== "boolean") ||
+    (user !== undefined && (typeof user !== "string" || user.length > 512))
+  ) {
+    return undefined;
+  }
+  const request: ChatRequest = { model, messages: converted };
+  if (typeof temperature === "number") request.temperature = temperature;
+  if (typeof topP === "number") request.topP = topP;
+  if (typeof maxCompletionTokens === "number") {
+    request.maxTokens = maxCompletionTokens;
+    request.maxTokensField = "max_completion_tokens";
+  } else if (typeof maxTokens === "number") {
+    request.maxTokens = maxTokens;
+    request.maxTokensField = "max_tokens";
+  }
+  if (typeof user === "string") request.user = user;
+  return { request, stream: stream === true };
+}
+
 /**
  * Validates an OpenAI Chat Completions body and turns it into our ChatRequest. Throws a 400 GatewayError naming
  * the first offending field.
@@ -194,6 +279,11 @@ export function fromOpenAIRequest(body: unknown): { request: ChatRequest; stream
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw invalidRequest("The request body must be a JSON object.");
   }
+  return fromSimpleRequest(body as Record<string, unknown>) ?? fromOpenAIRequestBySchema(body);
+}
+
+/** The full path: the zod schema, then the conversion of every field. */
+export function fromOpenAIRequestBySchema(body: object): { request: ChatRequest; stream: boolean } {
   const result = chatCompletionRequestSchema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -16,26 +16,59 @@ export function header(request: HttpRequest, name: string): string | undefined {
  * Reads a JSON body with a hard size cap: a declared Content-Length over the cap is refused before reading a
  * byte, a chunked body is cut off the moment it passes the cap (GUARDS 8). One JSON.parse per request.
  */
-export async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
+export function readJsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
   const declared = header(request, "content-length");
-  if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  if (size === 0) throw invalidRequest("The request body is empty; send a JSON object.");
-  const text =
-    chunks.length === 1
-      ? (chunks[0] as Buffer).toString("utf8")
-      : Buffer.concat(chunks, size).toString("utf8");
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalidRequest("The request body is not valid JSON.");
-  }
+  if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  // Plain 'data'/'end' listeners: cheaper than an async iterator over the request (no iterator object, no
+  // end-of-stream machinery, no promise per chunk).
+  return new Promise<unknown>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", onError);
+      request.off("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        request.pause();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      if (size === 0) {
+        reject(invalidRequest("The request body is empty; send a JSON object."));
+        return;
+      }
+      const text =
+        chunks.length === 1
+          ? (chunks[0] as Buffer).toString("utf8")
+          : Buffer.concat(chunks, size).toString("utf8");
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(invalidRequest("The request body is not valid JSON."));
+      }
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new GatewayError("cancelled", "The caller closed the request before its body arrived."));
+    };
+    request.on("data", onData);
+    request.on("end", onEnd);
+    request.on("error", onError);
+    request.on("close", onClose);
+  });
 }
 
 function tooLarge(maxBytes: number): GatewayError {

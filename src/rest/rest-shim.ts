@@ -5,6 +5,7 @@ import { extractBearer } from "../auth/authenticator.js";
 import type { ChatGateway } from "../core/chat/chat-gateway.js";
 import { GatewayError, toGatewayError } from "../core/errors/gateway-error.js";
 import type { Principal } from "../core/types/principal.js";
+import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
 import { handleChatCompletions } from "./chat-completions.js";
 import { type HttpRequest, type HttpResponse, header, sendError, sendJson } from "./http-io.js";
@@ -171,7 +172,8 @@ export class RestShim {
         status = sendError(response, failure, { "x-request-id": requestId });
       }
     }
-    this.deps.logger.info(
+    writeAccessLine(
+      this.deps.logger,
       {
         request_id: requestId,
         method,

@@ -1,4 +1,4 @@
-import { Agent, errors as undiciErrors, request as undiciRequest } from "undici";
+import { Agent, type Dispatcher, errors as undiciErrors, util as undiciUtil } from "undici";
 import type { ErrorKind } from "../../core/errors/error-kind.js";
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "../../core/types/chat.js";
@@ -8,17 +8,18 @@ import type {
   ProviderCallContext,
   StreamDecoder,
   UpstreamEventStream,
+  UpstreamRequest,
 } from "../../core/types/provider.js";
 import { DEFAULT_ATTEMPT_LIMITS } from "../../core/types/provider.js";
-import { createFramer } from "./stream-framer.js";
+import { createFramer, type StreamFramer } from "./stream-framer.js";
 
 export type { AttemptLimits, UpstreamEventStream } from "../../core/types/provider.js";
 export { DEFAULT_ATTEMPT_LIMITS } from "../../core/types/provider.js";
 
 /**
  * The only code that does upstream I/O. One undici Agent pools keep-alive connections per origin; each attempt
- * gets its own AbortController combining the caller's signal with the attempt's timeouts, so a client that
- * leaves or a deadline that passes tears down the upstream socket at once.
+ * is an Exchange (a dispatch handler) that listens to the caller's signal and runs the attempt's timeouts, so a
+ * client that leaves or a deadline that passes tears down the upstream socket at once.
  */
 export class UpstreamExecutor {
   private readonly agent: Agent;
@@ -51,31 +52,32 @@ export class UpstreamExecutor {
     signal: AbortSignal,
     limits: AttemptLimits,
   ): Promise<ChatResponse> {
-    const attempt = new AttemptController(signal, limits.totalTimeoutMs);
+    const exchange = new BufferedExchange(signal, limits, adapter.id);
     try {
       const upstream = await adapter.buildRequest(request, context);
-      const response = await this.send(upstream, attempt, limits, limits.firstByteTimeoutMs);
-      const text = await readText(response.body, limits.maxResponseBytes, adapter.id);
-      if (response.statusCode >= 400) throw adapter.parseError(response.statusCode, text, response.headers);
+      const answer = await exchange.send(this.agent, upstream, limits.firstByteTimeoutMs);
+      if (answer.status >= 400) {
+        throw adapter.parseError(answer.status, answer.text, undiciUtil.parseHeaders(answer.rawHeaders));
+      }
       let body: unknown;
       try {
-        body = JSON.parse(text);
+        body = JSON.parse(answer.text);
       } catch (cause) {
         throw new GatewayError(
           "upstream_protocol",
           `Provider '${adapter.id}' returned a body that is not JSON.`,
           {
             provider: adapter.id,
-            upstreamStatus: response.statusCode,
+            upstreamStatus: answer.status,
             cause,
           },
         );
       }
       return adapter.parseResponse(body, context);
     } catch (error) {
-      throw attempt.translate(error, adapter.id);
+      throw exchange.translate(error);
     } finally {
-      attempt.dispose();
+      exchange.dispose();
     }
   }
 
@@ -90,21 +92,11 @@ export class UpstreamExecutor {
     signal: AbortSignal,
     limits: AttemptLimits,
   ): Promise<UpstreamEventStream> {
-    const attempt = new AttemptController(signal, limits.totalTimeoutMs);
-    const firstTimer = attempt.startTimer(limits.firstByteTimeoutMs, "first token");
-    let iterator: AsyncIterator<ChatEvent[]> | undefined;
+    const exchange = new StreamingExchange(signal, limits, adapter, request, context);
     try {
       const upstream = await adapter.buildRequest(request, context);
-      const response = await this.send(upstream, attempt, limits, limits.firstByteTimeoutMs);
-      if (response.statusCode >= 400) {
-        const text = await readText(response.body, limits.maxResponseBytes, adapter.id);
-        throw adapter.parseError(response.statusCode, text, response.headers);
-      }
-      const decoder = adapter.createStreamDecoder(request, context);
-      iterator = decodeBody(response.body, adapter.framing, decoder, attempt, adapter.id);
-      let first = await iterator.next();
-      while (!first.done && first.value.length === 0) first = await iterator.next();
-      clearTimeout(firstTimer);
+      exchange.dispatch(this.agent, upstream, limits.firstByteTimeoutMs);
+      const first = await exchange.next();
       if (first.done) {
         throw new GatewayError(
           "upstream_protocol",
@@ -114,78 +106,108 @@ export class UpstreamExecutor {
           },
         );
       }
-      return { first: first.value, rest: iterator, abort: () => attempt.abort("consumer stopped") };
+      return { first: first.value, rest: exchange, abort: () => exchange.stop("consumer stopped") };
     } catch (error) {
-      clearTimeout(firstTimer);
-      attempt.dispose();
-      void iterator?.return?.();
-      throw attempt.translate(error, adapter.id);
+      exchange.stop("stream failed before the first event");
+      throw exchange.translate(error);
     }
-  }
-
-  private async send(
-    upstream: {
-      url: string;
-      method: "POST" | "GET";
-      headers: Record<string, string>;
-      body: string | Uint8Array;
-    },
-    attempt: AttemptController,
-    limits: AttemptLimits,
-    headersTimeoutMs: number,
-  ) {
-    return undiciRequest(upstream.url, {
-      method: upstream.method,
-      headers: upstream.headers,
-      body: upstream.method === "GET" ? undefined : upstream.body,
-      dispatcher: this.agent,
-      signal: attempt.signal,
-      headersTimeout: headersTimeoutMs,
-      bodyTimeout: limits.idleTimeoutMs,
-    });
   }
 }
 
-/** Combines the caller's signal with the attempt's own deadline and remembers why it aborted. */
-class AttemptController {
-  private readonly controller = new AbortController();
-  private readonly totalTimer: NodeJS.Timeout;
-  private readonly onCallerAbort: () => void;
-  private readonly callerSignal: AbortSignal;
+/** Origin and path of an upstream URL, parsed once per distinct URL (a handful per deployment). */
+const targets = new Map<string, { origin: string; path: string }>();
+
+function targetOf(url: string): { origin: string; path: string } {
+  let target = targets.get(url);
+  if (target === undefined) {
+    const parsed = new URL(url);
+    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    if (targets.size >= 1024) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
+}
+
+/**
+ * One upstream attempt driven through undici's dispatch API: the handler gets the response's status, headers
+ * and body reads as callbacks, so there is no Readable, AsyncResource, AbortController or promise per chunk in
+ * between. It combines the caller's signal with the attempt's own deadline, aborts the upstream request through
+ * the function undici hands it, and remembers why it aborted.
+ */
+abstract class Exchange implements Dispatcher.DispatchHandler {
+  protected status = 0;
+  protected rawHeaders: Buffer[] = [];
+  private abortUpstream: ((reason: Error) => void) | undefined;
+  /** Set when the exchange was stopped before undici connected it. */
+  private stopReason: Error | undefined;
   private timeoutCause: string | undefined;
+  private totalTimer: NodeJS.Timeout | undefined;
+  private readonly onCallerAbort: () => void;
+  private listening = false;
 
-  constructor(callerSignal: AbortSignal, totalTimeoutMs: number) {
-    this.callerSignal = callerSignal;
-    this.onCallerAbort = () => this.controller.abort(callerSignal.reason);
-    if (callerSignal.aborted) this.controller.abort(callerSignal.reason);
-    else callerSignal.addEventListener("abort", this.onCallerAbort, { once: true });
-    this.totalTimer = this.startTimer(totalTimeoutMs, "total");
+  constructor(
+    private readonly callerSignal: AbortSignal,
+    totalTimeoutMs: number,
+    protected readonly provider: string,
+  ) {
+    this.onCallerAbort = () => this.abort(toError(callerSignal.reason));
+    if (callerSignal.aborted) {
+      this.stopReason = toError(callerSignal.reason);
+    } else {
+      callerSignal.addEventListener("abort", this.onCallerAbort, { once: true });
+      this.listening = true;
+      this.totalTimer = this.startTimer(totalTimeoutMs, "total");
+    }
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  startTimer(ms: number, what: string): NodeJS.Timeout {
+  protected startTimer(ms: number, what: string): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.timeoutCause ??= what;
-      this.controller.abort(new Error(`timeout: ${what}`));
+      this.abort(new Error(`timeout: ${what}`));
     }, ms);
     timer.unref();
     return timer;
   }
 
-  abort(reason: string): void {
-    this.controller.abort(new Error(reason));
-    this.dispose();
+  /** Sends the request; the outcome arrives through the handler methods. */
+  protected start(agent: Agent, upstream: UpstreamRequest, headersTimeoutMs: number, idleMs: number): void {
+    if (this.stopReason !== undefined) {
+      this.onError(this.stopReason);
+      return;
+    }
+    const target = targetOf(upstream.url);
+    agent.dispatch(
+      {
+        origin: target.origin,
+        path: target.path,
+        method: upstream.method,
+        headers: upstream.headers,
+        body: upstream.method === "GET" ? null : upstream.body,
+        headersTimeout: headersTimeoutMs,
+        bodyTimeout: idleMs,
+      },
+      this,
+    );
+  }
+
+  /** Aborts the upstream request (at once, or as soon as undici connects it). */
+  protected abort(reason: Error): void {
+    this.stopReason ??= reason;
+    const abort = this.abortUpstream;
+    this.abortUpstream = undefined;
+    abort?.(reason);
   }
 
   dispose(): void {
     clearTimeout(this.totalTimer);
-    this.callerSignal.removeEventListener("abort", this.onCallerAbort);
+    if (this.listening) {
+      this.listening = false;
+      this.callerSignal.removeEventListener("abort", this.onCallerAbort);
+    }
   }
 
-  translate(error: unknown, provider: string): GatewayError {
+  translate(error: unknown): GatewayError {
+    const provider = this.provider;
     if (this.timeoutCause !== undefined) {
       return new GatewayError("timeout", `Provider '${provider}' timed out (${this.timeoutCause}).`, {
         provider,
@@ -203,6 +225,308 @@ class AttemptController {
     }
     if (error instanceof GatewayError) return error;
     return transportError(error, provider);
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.stopReason !== undefined) abort(this.stopReason);
+    else this.abortUpstream = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx: the final answer follows
+    this.status = statusCode;
+    this.rawHeaders = rawHeaders;
+    return this.headers(resume);
+  }
+
+  protected tooLarge(maxBytes: number): GatewayError {
+    return new GatewayError(
+      "upstream_protocol",
+      `Provider '${this.provider}' sent a response over ${maxBytes} bytes.`,
+      {
+        provider: this.provider,
+        reason: "response_too_large",
+      },
+    );
+  }
+
+  protected abstract headers(resume: () => void): boolean;
+  abstract onData(chunk: Buffer): boolean;
+  abstract onComplete(): void;
+  abstract onError(error: Error): void;
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/** A whole (capped) response body as text: unary answers and error bodies. */
+class BodyBuffer {
+  private readonly chunks: Buffer[] = [];
+  size = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** False once the body passed the cap. */
+  add(chunk: Buffer): boolean {
+    this.size += chunk.length;
+    if (this.size > this.maxBytes) return false;
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  text(): string {
+    return this.chunks.length === 1
+      ? (this.chunks[0] as Buffer).toString("utf8")
+      : Buffer.concat(this.chunks, this.size).toString("utf8");
+  }
+}
+
+interface BufferedAnswer {
+  status: number;
+  rawHeaders: Buffer[];
+  text: string;
+}
+
+/** A unary exchange: the body is collected up to `maxResponseBytes`, then handed over as text. */
+class BufferedExchange extends Exchange {
+  private readonly body: BodyBuffer;
+  private resolve: ((answer: BufferedAnswer) => void) | undefined;
+  private reject: ((error: Error) => void) | undefined;
+
+  constructor(callerSignal: AbortSignal, limits: AttemptLimits, provider: string) {
+    super(callerSignal, limits.totalTimeoutMs, provider);
+    this.body = new BodyBuffer(limits.maxResponseBytes);
+    this.idleMs = limits.idleTimeoutMs;
+    this.maxBytes = limits.maxResponseBytes;
+  }
+
+  private readonly idleMs: number;
+  private readonly maxBytes: number;
+
+  send(agent: Agent, upstream: UpstreamRequest, headersTimeoutMs: number): Promise<BufferedAnswer> {
+    return new Promise<BufferedAnswer>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      this.start(agent, upstream, headersTimeoutMs, this.idleMs);
+    });
+  }
+
+  protected headers(): boolean {
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.body.add(chunk)) return true;
+    this.abort(this.tooLarge(this.maxBytes));
+    return false;
+  }
+
+  onComplete(): void {
+    const resolve = this.resolve;
+    this.resolve = undefined;
+    this.reject = undefined;
+    resolve?.({ status: this.status, rawHeaders: this.rawHeaders, text: this.body.text() });
+  }
+
+  onError(error: Error): void {
+    const reject = this.reject;
+    this.resolve = undefined;
+    this.reject = undefined;
+    reject?.(error);
+  }
+}
+
+/** Upstream reads are paused while this many decoded batches wait for the consumer (a slow caller). */
+const MAX_QUEUED_BATCHES = 64;
+
+/**
+ * A streaming exchange. Each body read is framed and decoded as it arrives; the non-empty event batches queue up
+ * for the consumer, who pulls them as an AsyncIterator. An error status collects the (capped) error body for the
+ * adapter's parseError. The first-token timer runs until the first batch is queued.
+ */
+class StreamingExchange extends Exchange implements AsyncIterator<ChatEvent[]> {
+  private framer: StreamFramer | undefined;
+  private decoder: StreamDecoder | undefined;
+  private errorBody: BodyBuffer | undefined;
+  private queue: ChatEvent[][] = [];
+  private head = 0;
+  private ended = false;
+  private failure: GatewayError | undefined;
+  private waiter:
+    | { resolve: (result: IteratorResult<ChatEvent[]>) => void; reject: (error: unknown) => void }
+    | undefined;
+  private resumeUpstream: (() => void) | undefined;
+  private paused = false;
+  private firstTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    callerSignal: AbortSignal,
+    private readonly limits: AttemptLimits,
+    private readonly adapter: HttpProviderAdapter,
+    private readonly request: ChatRequest,
+    private readonly context: ProviderCallContext,
+  ) {
+    super(callerSignal, limits.totalTimeoutMs, adapter.id);
+    this.firstTimer = this.startTimer(limits.firstByteTimeoutMs, "first token");
+  }
+
+  dispatch(agent: Agent, upstream: UpstreamRequest, headersTimeoutMs: number): void {
+    this.start(agent, upstream, headersTimeoutMs, this.limits.idleTimeoutMs);
+  }
+
+  protected headers(resume: () => void): boolean {
+    this.resumeUpstream = resume;
+    if (this.status >= 400) {
+      this.errorBody = new BodyBuffer(this.limits.maxResponseBytes);
+      return true;
+    }
+    try {
+      this.framer = createFramer(this.adapter.framing);
+      this.decoder = this.adapter.createStreamDecoder(this.request, this.context);
+    } catch (error) {
+      this.failAndAbort(error);
+      return false;
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.ended) return false;
+    if (this.errorBody !== undefined) {
+      if (this.errorBody.add(chunk)) return true;
+      this.failAndAbort(this.tooLarge(this.limits.maxResponseBytes));
+      return false;
+    }
+    const framer = this.framer as StreamFramer;
+    const decoder = this.decoder as StreamDecoder;
+    try {
+      for (const message of framer.push(chunk)) {
+        const events = decoder.decode(message);
+        if (events.length > 0) this.enqueue(events);
+      }
+    } catch (error) {
+      this.failAndAbort(error);
+      return false;
+    }
+    if (this.queue.length - this.head < MAX_QUEUED_BATCHES) return true;
+    this.paused = true;
+    return false;
+  }
+
+  onComplete(): void {
+    if (this.ended) return;
+    if (this.errorBody !== undefined) {
+      this.fail(
+        this.adapter.parseError(this.status, this.errorBody.text(), undiciUtil.parseHeaders(this.rawHeaders)),
+      );
+      return;
+    }
+    const framer = this.framer as StreamFramer;
+    const decoder = this.decoder as StreamDecoder;
+    try {
+      for (const message of framer.end()) {
+        const events = decoder.decode(message);
+        if (events.length > 0) this.enqueue(events);
+      }
+      const tail = decoder.end();
+      if (tail.length > 0) this.enqueue(tail);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.ended = true;
+    this.finish();
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.resolve({ value: undefined, done: true });
+  }
+
+  onError(error: Error): void {
+    if (!this.ended) this.fail(error);
+  }
+
+  /** Ends the exchange from our side (the consumer stopped, or the first batch never came). */
+  stop(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.abort(new Error(reason));
+    this.finish();
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.resolve({ value: undefined, done: true });
+  }
+
+  next(): Promise<IteratorResult<ChatEvent[]>> {
+    if (this.head < this.queue.length) {
+      const value = this.queue[this.head] as ChatEvent[];
+      this.head++;
+      if (this.head === this.queue.length) {
+        this.queue = [];
+        this.head = 0;
+      }
+      if (this.paused && this.queue.length - this.head < MAX_QUEUED_BATCHES / 2) {
+        this.paused = false;
+        this.resumeUpstream?.();
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    const failure = this.failure;
+    if (failure !== undefined) {
+      this.failure = undefined;
+      return Promise.reject(failure);
+    }
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<ChatEvent[]>> {
+    this.stop("consumer stopped");
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  private enqueue(events: ChatEvent[]): void {
+    if (this.firstTimer !== undefined) {
+      clearTimeout(this.firstTimer);
+      this.firstTimer = undefined;
+    }
+    const waiter = this.waiter;
+    if (waiter !== undefined) {
+      this.waiter = undefined;
+      waiter.resolve({ value: events, done: false });
+    } else {
+      this.queue.push(events);
+    }
+  }
+
+  /** The upstream stream failed: the consumer gets the batches queued before, then the error. */
+  private fail(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    const failure = this.translate(error);
+    this.finish();
+    const waiter = this.waiter;
+    if (waiter !== undefined) {
+      this.waiter = undefined;
+      waiter.reject(failure);
+    } else {
+      this.failure = failure;
+    }
+  }
+
+  private failAndAbort(error: unknown): void {
+    this.fail(error);
+    this.abort(toError(error));
+  }
+
+  private finish(): void {
+    if (this.firstTimer !== undefined) {
+      clearTimeout(this.firstTimer);
+      this.firstTimer = undefined;
+    }
+    this.dispose();
   }
 }
 
@@ -267,61 +591,4 @@ function errorCode(error: unknown): string | undefined {
 
 function isSystemError(error: unknown): boolean {
   return error instanceof Error && typeof (error as { errno?: unknown }).errno === "number";
-}
-
-async function readText(
-  body: AsyncIterable<Uint8Array>,
-  maxBytes: number,
-  provider: string,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > maxBytes) {
-      throw new GatewayError(
-        "upstream_protocol",
-        `Provider '${provider}' sent a response over ${maxBytes} bytes.`,
-        {
-          provider,
-          reason: "response_too_large",
-        },
-      );
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1
-    ? (chunks[0] as Buffer).toString("utf8")
-    : Buffer.concat(chunks).toString("utf8");
-}
-
-async function* decodeBody(
-  body: AsyncIterable<Uint8Array>,
-  framing: HttpProviderAdapter["framing"],
-  decoder: StreamDecoder,
-  attempt: AttemptController,
-  provider: string,
-): AsyncGenerator<ChatEvent[]> {
-  const framer = createFramer(framing);
-  let completed = false;
-  try {
-    for await (const chunk of body) {
-      for (const message of framer.push(chunk)) {
-        const events = decoder.decode(message);
-        if (events.length > 0) yield events;
-      }
-    }
-    for (const message of framer.end()) {
-      const events = decoder.decode(message);
-      if (events.length > 0) yield events;
-    }
-    const tail = decoder.end();
-    if (tail.length > 0) yield tail;
-    completed = true;
-  } catch (error) {
-    throw attempt.translate(error, provider);
-  } finally {
-    if (!completed) attempt.abort("stream ended early");
-    attempt.dispose();
-  }
 }
