@@ -1,5 +1,5 @@
 // Response shapes for the fake upstream, modelled field for field on the recordings in
-// ../shared/conformance (openai/chat-basic.json, openai/chat-stream-text.chunks.jsonl,
+// test/fixtures/conformance (openai/chat-basic.json, openai/chat-stream-text.chunks.jsonl,
 // anthropic/messages-basic.json, anthropic/messages-stream-text.sse). They are embedded here so that the benchmark
 // runs on a clone without the shared corpus; only the generated text differs from the recordings.
 

@@ -1,5 +1,5 @@
 /**
- * Builders of fake-upstream replies from the recorded corpus (../shared/conformance), framed as each provider
+ * Builders of fake-upstream replies from the recorded corpus (test/fixtures/conformance), framed as each provider
  * frames them (see the corpus README's table). Bodies are read lazily, at request time.
  */
 import { readCassette, readFixture, readRecording } from "../helpers/provider-fixtures.js";

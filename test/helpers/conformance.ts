@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** ../shared/conformance beside the repository (CI clones the repo with shared/ next to it). */
-export const CONFORMANCE_DIR = fileURLToPath(new URL("../../../shared/conformance/", import.meta.url));
+/** The recorded provider traffic the tests replay, carried in the project (copied from ../shared/conformance). */
+export const CONFORMANCE_DIR = fileURLToPath(new URL("../fixtures/conformance/", import.meta.url));
 
 export function conformancePath(relative: string): string {
   return CONFORMANCE_DIR + relative;

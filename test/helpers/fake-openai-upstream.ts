@@ -19,7 +19,7 @@ export interface FakeOpenAIUpstream {
 }
 
 /**
- * A fake OpenAI-compatible upstream on loopback that replays recordings from ../shared/conformance. The model in
+ * A fake OpenAI-compatible upstream on loopback that replays recordings from test/fixtures/conformance. The model in
  * the request picks the recording:
  * - `<name>` → openai/<name>.json (unary) or openai/<name>.sse / .chunks.jsonl (stream, sent in random splits);
  * - `compat:<name>` → openai-compatible/<name>.sse / .chunks.jsonl / .json;

@@ -46,7 +46,7 @@ export function anthropicOverloadedBody(): string {
 
 /**
  * A scripted fake upstream on 127.0.0.1:0 speaking OpenAI Chat Completions or Anthropic Messages, that replays
- * recorded successes from ../shared/conformance and injects transport and HTTP faults on demand.
+ * recorded successes from test/fixtures/conformance and injects transport and HTTP faults on demand.
  */
 export async function startFaultUpstream(
   flavour: "openai" | "anthropic" = "openai",

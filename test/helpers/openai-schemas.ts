@@ -8,7 +8,7 @@ let compiled: { response: Validate; chunk: Validate } | undefined;
 
 /**
  * Validators for OpenAI's own schemas (`CreateChatCompletionResponse`, `CreateChatCompletionStreamResponse`)
- * from ../shared/conformance/openai/openapi.yaml: every response and chunk we send must pass them.
+ * from test/fixtures/conformance/openai/openapi.yaml: every response and chunk we send must pass them.
  */
 export function openAISchemas(): { response: Validate; chunk: Validate } {
   if (compiled !== undefined) return compiled;

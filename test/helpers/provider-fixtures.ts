@@ -10,8 +10,8 @@ import type { Deployment } from "../../src/core/types/deployment.js";
 import type { StreamDecoder } from "../../src/core/types/provider.js";
 import { SseParser } from "../../src/providers/shared/sse.js";
 
-/** `../shared/conformance` from the repository root (CI clones the repository with shared/ beside it). */
-export const CONFORMANCE_DIR = fileURLToPath(new URL("../../../shared/conformance/", import.meta.url));
+/** The recorded provider traffic the tests replay, carried in the project (copied from ../shared/conformance). */
+export const CONFORMANCE_DIR = fileURLToPath(new URL("../fixtures/conformance/", import.meta.url));
 
 export function readFixture(path: string): string {
   return readFileSync(CONFORMANCE_DIR + path, "utf8");

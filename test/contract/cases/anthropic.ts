@@ -1,5 +1,5 @@
 /**
- * Anthropic Messages behind the contract suite. Replies are recordings from ../shared/conformance/anthropic and
+ * Anthropic Messages behind the contract suite. Replies are recordings from test/fixtures/conformance/anthropic and
  * errors/; the 401, 429 and 529 answers are not in the corpus and are built from Anthropic's documented error
  * envelope (`{type:"error", error:{type, message}}`, docs.anthropic.com/en/api/errors) and marked synthetic.
  */

@@ -1,7 +1,7 @@
 /**
  * AWS Bedrock Converse / ConverseStream behind the contract suite. Streams are binary AWS event streams: the
  * recorded cassette bodies as they were, and `.events.jsonl` recordings re-encoded frame by frame (as the corpus
- * README says a fake Bedrock must). Recordings: ../shared/conformance/bedrock and errors/. Answers the corpus
+ * README says a fake Bedrock must). Recordings: test/fixtures/conformance/bedrock and errors/. Answers the corpus
  * lacks (parallel and argument-less tool streams, the forced JSON tool's answer, 403/404/429/503 bodies and an
  * in-stream exception) are built from the recorded events and Bedrock's documented shapes, marked synthetic.
  */

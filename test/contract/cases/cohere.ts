@@ -1,5 +1,5 @@
 /**
- * Cohere v2 chat behind the contract suite. Replies are recordings from ../shared/conformance/cohere; error
+ * Cohere v2 chat behind the contract suite. Replies are recordings from test/fixtures/conformance/cohere; error
  * bodies (`{"message": …}`), a JSON-mode answer and an in-stream failure are not in the corpus and are built from
  * Cohere's documented shapes (docs.cohere.com v2 chat and errors pages), marked synthetic.
  */

@@ -1,6 +1,6 @@
 /**
  * Gemini (Google AI Studio) and Vertex AI behind the contract suite: the same wire format and recordings
- * (../shared/conformance/gemini and errors/), different URLs and credentials. The 401/403, 503 and in-stream
+ * (test/fixtures/conformance/gemini and errors/), different URLs and credentials. The 401/403, 503 and in-stream
  * error bodies are not in the corpus and are built from Google's documented error envelope
  * (`{error:{code,message,status}}`, ai.google.dev/gemini-api/docs/troubleshooting) and marked synthetic.
  */

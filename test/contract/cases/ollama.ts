@@ -1,6 +1,6 @@
 /**
  * Ollama's native `/api/chat` (NDJSON streams) behind the contract suite, for both prefixes (`ollama/` and
- * `ollama_chat/`). Replies are the recorded responses in ../shared/conformance/ollama (files that wrap a
+ * `ollama_chat/`). Replies are the recorded responses in test/fixtures/conformance/ollama (files that wrap a
  * request and its response); errors use the recorded `{"error": …}` body with the statuses Ollama documents.
  * A `message.thinking` stream is not in the corpus and is built from docs/api.md's shape, marked synthetic.
  */

@@ -1,7 +1,7 @@
 /**
  * Hosts that speak OpenAI's wire: Azure OpenAI, Mistral and the OpenAI-compatible family (one case per family
  * prefix, generated from the adapter table). Each uses its own recordings where the corpus has them
- * (../shared/conformance/azure, mistral, openai-compatible) and OpenAI's otherwise; their error bodies are
+ * (test/fixtures/conformance/azure, mistral, openai-compatible) and OpenAI's otherwise; their error bodies are
  * OpenAI's envelope, which these hosts document as theirs.
  */
 import assert from "node:assert/strict";

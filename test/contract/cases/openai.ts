@@ -1,5 +1,5 @@
 /**
- * OpenAI Chat Completions behind the contract suite. Replies are recordings from ../shared/conformance/openai
+ * OpenAI Chat Completions behind the contract suite. Replies are recordings from test/fixtures/conformance/openai
  * and errors/; the few error bodies the corpus lacks are built from OpenAI's documented ErrorResponse
  * (`{error:{message,type,param,code}}`, openapi.yaml and the error-codes guide) and marked synthetic.
  */

@@ -3,16 +3,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 
-/** The shared conformance corpus sits beside the repository (`../shared/conformance` from the repo root). */
-const corpusRoot = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "..",
-  "..",
-  "shared",
-  "conformance",
-);
+/** The recorded provider traffic the tests replay, carried in the project (copied from ../shared/conformance). */
+const corpusRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures", "conformance");
 
 export function corpusPath(...parts: string[]): string {
   return join(corpusRoot, ...parts);
