@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { startApp } from "./app.js";
+import { catalogOf, type RouterSettings, startApp } from "./app.js";
 import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
 import { formatCheckReport } from "./config/check.js";
@@ -8,12 +8,11 @@ import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
-import type { RouterOptions } from "./router/router.js";
 import { openUsageModule } from "./usage-module.js";
 
-function routerOptions(config: GatewayConfig): Partial<RouterOptions> {
+function routerOptions(config: GatewayConfig): RouterSettings {
   const router = config.router;
-  const options: Partial<RouterOptions> = {
+  const options: RouterSettings = {
     aliases: Object.fromEntries(
       Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
     ),
@@ -132,10 +131,13 @@ async function main(argv: readonly string[]): Promise<number> {
     masterKey,
     logger,
   });
+  const router = routerOptions(config);
+  // One model catalog for the gateway, the router and usage.
+  const catalog = catalogOf(config.deployments, router);
   const usage = await openUsageModule({
     database: keys.database,
     deployments: config.deployments,
-    aliases: routerOptions(config).aliases ?? {},
+    catalog,
     dataDir: config.dataDir,
     redisUrl: config.redisUrl,
     logger,
@@ -149,7 +151,8 @@ async function main(argv: readonly string[]): Promise<number> {
     maxBodyBytes: config.server.maxRequestBodyBytes,
     masterKey,
     dropParams: config.dropParams,
-    router: routerOptions(config),
+    router,
+    catalog,
     logger,
     authenticator: keys.authenticator,
     extraRestRoutes: [...keys.restRoutes, ...usage.restRoutes],

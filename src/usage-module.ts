@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { UsageService } from "../gen/switchboard/v1/usage_service_pb.js";
 import { createUsageService } from "./connect/usage-service.js";
+import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import type { Deployment } from "./core/types/deployment.js";
 import type { LimitStore } from "./limits/limit-store.js";
 import { Limiter, type Limiter as LimiterType, type StoreFailurePolicy } from "./limits/limiter.js";
@@ -11,7 +12,6 @@ import type { Logger } from "./logging/logger.js";
 import type { RestRoute } from "./rest/rest-shim.js";
 import { usageRestRoutes } from "./rest/usage-routes.js";
 import type { GatewayDatabase } from "./store/database.js";
-import { deploymentResolver } from "./usage/model-deployments.js";
 import { PriceTable } from "./usage/price-table.js";
 import { UsageFeed } from "./usage/usage-feed.js";
 import { type FsyncPolicy, UsageJournal } from "./usage/usage-journal.js";
@@ -24,6 +24,8 @@ export interface UsageModuleOptions {
   database: GatewayDatabase;
   deployments: readonly Deployment[];
   aliases?: Readonly<Record<string, string>>;
+  /** The catalog the gateway and router use (main.ts shares one); absent: built from deployments and aliases. */
+  catalog?: ModelCatalog;
   /** The journal lives in `<dataDir>/usage-journal`. */
   dataDir: string;
   /** Shared counters across replicas; absent: counters in this process. */
@@ -137,7 +139,11 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
   });
   const meter = new UsageMeter({
     prices,
-    deploymentsFor: deploymentResolver(options.deployments, options.aliases),
+    catalog:
+      options.catalog ??
+      new ConfiguredModelCatalog(options.deployments, {
+        ...(options.aliases ? { aliases: options.aliases } : {}),
+      }),
     limiter,
     ledger,
     logger,

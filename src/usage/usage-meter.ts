@@ -1,3 +1,5 @@
+import type { ModelCatalog } from "../core/catalog/model-catalog.js";
+import type { ResolvedRequest } from "../core/catalog/resolved-request.js";
 import type { ChatContext } from "../core/chat/dispatcher.js";
 import type {
   Metering,
@@ -6,6 +8,7 @@ import type {
   MeterSnapshot,
   MeterTicket,
 } from "../core/chat/metering.js";
+import { estimatePrompt, estimateTokens, requestText } from "../core/estimate/token-estimate.js";
 import type { ChatRequest, Usage } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { Attempt, RoutingInfo } from "../core/types/routing.js";
@@ -16,18 +19,13 @@ import type { Logger } from "../logging/logger.js";
 import { costOf } from "./cost.js";
 import type { ModelPrice } from "./model-price.js";
 import type { PriceTable } from "./price-table.js";
-import {
-  estimateTokens,
-  promptTokensTypical,
-  promptTokensUpperBound,
-  requestText,
-} from "./token-estimate.js";
 import type { UsageLedger } from "./usage-ledger.js";
 import type { UsageRecord } from "./usage-record.js";
 
 export interface UsageMeterOptions {
   prices: PriceTable;
-  deploymentsFor: (model: string) => Deployment[];
+  /** The model catalog the gateway and the router use (pricing looks deployments up by id). */
+  catalog: ModelCatalog;
   limiter: Limiter;
   ledger: UsageLedger;
   logger?: Logger | undefined;
@@ -69,7 +67,10 @@ export class UsageMeter implements Metering {
         tracking: true,
       });
     }
-    const demand = rules.length > 0 ? this.worstCase(request) : { requests: 1, tokens: 0, nanoDollars: 0 };
+    const demand =
+      rules.length > 0
+        ? this.worstCase(request, context.resolved ?? this.resolve(request))
+        : { requests: 1, tokens: 0, nanoDollars: 0 };
     const lease = await this.options.limiter.reserve(
       rules,
       demand,
@@ -78,11 +79,21 @@ export class UsageMeter implements Metering {
     return new Ticket(this, request, context, lease, rules.length > 0 ? snapshotOf(lease, demand) : {});
   }
 
-  /** Worst case of a request over every deployment that may serve it. */
-  worstCase(request: ChatRequest): Demand {
-    const deployments = this.options.deploymentsFor(request.model);
+  /** A caller that did not come through ChatGateway's admission (benches): resolve here, without fallbacks. */
+  private resolve(request: ChatRequest): ResolvedRequest {
+    const group = this.options.catalog.resolve(request.model) ?? { name: request.model, deployments: [] };
+    return { group, fallbacks: new Map(), prompt: estimatePrompt(request) };
+  }
+
+  /**
+   * Worst case of a request over every deployment that may serve it: its group's and those of every fallback
+   * group the caller may reach (a fallback to a dearer model must not spend more than was reserved).
+   */
+  worstCase(request: ChatRequest, resolved: ResolvedRequest): Demand {
+    const deployments = [...resolved.group.deployments];
+    for (const group of resolved.fallbacks.values()) deployments.push(...group.deployments);
     const choices = request.n ?? 1;
-    const promptBound = promptTokensUpperBound(request);
+    const promptBound = resolved.prompt.upperBound;
     let nanoDollars = 0;
     let maxOutputSeen = 0;
     for (const deployment of deployments) {
@@ -118,7 +129,7 @@ export class UsageMeter implements Metering {
       request.maxTokens === undefined
         ? 0
         : Math.min(request.maxTokens * choices, maxOutputSeen || request.maxTokens * choices);
-    return { requests: 1, tokens: promptTokensTypical(request) + requested, nanoDollars };
+    return { requests: 1, tokens: resolved.prompt.tokens + requested, nanoDollars };
   }
 
   private maxOutput(request: ChatRequest, deployment: Deployment, price: ModelPrice | undefined): number {
@@ -134,10 +145,7 @@ export class UsageMeter implements Metering {
     if (routing === undefined) return undefined;
     const deploymentId = attempt?.deployment ?? routing.deployment;
     const model = attempt?.model ?? routing.model;
-    const group = this.options.deploymentsFor((attempt ? groupOf(attempt) : undefined) ?? routing.modelGroup);
-    const deployment =
-      group.find((candidate) => candidate.id === deploymentId) ??
-      this.options.deploymentsFor(model).find((candidate) => candidate.id === deploymentId);
+    const deployment = this.options.catalog.deployment(deploymentId);
     if (deployment !== undefined) return this.options.prices.forDeployment({ ...deployment, model });
     return this.options.prices.lookup(attempt?.provider ?? routing.provider, model);
   }
@@ -227,7 +235,7 @@ class Ticket implements MeterTicket {
     ) {
       // Nothing (or only the prompt) reported: estimate what was generated with the tokenizer, flagged.
       const generated = await estimateTokens(outcome.generatedText ?? "");
-      const prompt = usage?.promptTokens ?? (await estimateTokens(requestText(this.request).text));
+      const prompt = usage?.promptTokens ?? (await estimateTokens(requestText(this.request)));
       if (usage === undefined || generated > 0) {
         estimated = true;
         usage = {
