@@ -85,6 +85,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const gateway = new ChatGateway(router, {
     catalog,
     dropParams: options.dropParams ?? false,
+    tokenCounter: invoker,
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
   });
   const authenticator =
