@@ -138,23 +138,23 @@ function documentParts(block: DocumentBlockParam, path: string): ContentPart[] {
   }
 }
 
-/** Blocks of a user turn or a tool result that become content parts. */
+/** One block of a user turn or a tool result as content parts; `path` names the block itself. */
+function blockParts(block: ContentBlockParam, path: string, allowed: ReadonlySet<string>): ContentPart[] {
+  if (!allowed.has(block.type)) {
+    throw invalidRequest(`${path}.type: '${block.type}' blocks are not allowed here`, `${path}.type`);
+  }
+  if (block.type === "text") return [textPart(block)];
+  if (block.type === "image") return [imagePart(block, path)];
+  if (block.type === "document") return documentParts(block, path);
+  return [];
+}
+
 function contentParts(
   blocks: readonly ContentBlockParam[],
   path: string,
   allowed: ReadonlySet<string>,
 ): ContentPart[] {
-  const parts: ContentPart[] = [];
-  blocks.forEach((block, index) => {
-    const here = `${path}[${index}]`;
-    if (!allowed.has(block.type)) {
-      throw invalidRequest(`${here}.type: '${block.type}' blocks are not allowed here`, `${here}.type`);
-    }
-    if (block.type === "text") parts.push(textPart(block));
-    else if (block.type === "image") parts.push(imagePart(block, here));
-    else if (block.type === "document") parts.push(...documentParts(block, here));
-  });
-  return parts;
+  return blocks.flatMap((block, index) => blockParts(block, `${path}[${index}]`, allowed));
 }
 
 const USER_PARTS: ReadonlySet<string> = new Set(["text", "image", "document"]);
@@ -177,19 +177,18 @@ function convertUserTurn(message: MessageParam, path: string, out: Message[]): v
     out.push({ role: "user", content: message.content });
     return;
   }
-  const rest: ContentBlockParam[] = [];
-  const restIndex: number[] = [];
+  const parts: ContentPart[] = [];
   message.content.forEach((block, index) => {
     const here = `${path}.content[${index}]`;
     if (block.type !== "tool_result") {
-      rest.push(block);
-      restIndex.push(index);
+      parts.push(...blockParts(block, here, USER_PARTS));
       return;
     }
     let content: Message["content"];
     if (block.content === undefined) content = "";
     else if (typeof block.content === "string") content = block.content;
-    else content = simplify(contentParts(block.content, `${here}.content`, USER_PARTS));
+    // Kept as parts (not simplified) so an Anthropic upstream gets the result's blocks as sent.
+    else content = contentParts(block.content, `${here}.content`, USER_PARTS);
     const options: ProviderOptions = {};
     if (block.cache_control !== undefined && block.cache_control !== null)
       options["cache_control"] = block.cache_control;
@@ -202,12 +201,7 @@ function convertUserTurn(message: MessageParam, path: string, out: Message[]): v
       ...(Object.keys(options).length > 0 ? { providerOptions: options } : {}),
     });
   });
-  if (rest.length === 0) return;
-  const parts: ContentPart[] = [];
-  rest.forEach((block, position) => {
-    const here = `${path}.content[${restIndex[position]}]`;
-    parts.push(...contentParts([block], here, USER_PARTS));
-  });
+  if (parts.length === 0) return;
   out.push({ role: "user", content: simplify(parts) });
 }
 
@@ -241,7 +235,7 @@ function convertAssistantTurn(message: MessageParam, path: string, out: Message[
           lastCache = block.cache_control;
         return;
       default:
-        parts.push(...contentParts([block], here, ASSISTANT_PARTS));
+        parts.push(...blockParts(block, here, ASSISTANT_PARTS));
     }
   });
   const converted: Message = { role: "assistant", content: parts.length === 0 ? null : simplify(parts) };
