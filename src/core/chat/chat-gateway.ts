@@ -5,6 +5,7 @@ import type { ChatContext, CommittedStream, Dispatcher, ModelDescriptor } from "
 import { assertNoEgressFields } from "./forbidden-fields.js";
 import type { Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
+import { validateChatRequest } from "./validate-chat-request.js";
 
 /**
  * The transport-neutral heart: both edges call it. It checks what no edge may skip (model access, egress
@@ -107,6 +108,7 @@ export class ChatGateway {
   }
 
   private admit(request: ChatRequest, context: ChatContext): void {
+    validateChatRequest(request);
     if (this.options.dropParams && request.dropParams === undefined) request.dropParams = true;
     if (request.passthrough !== undefined) assertNoEgressFields(request.passthrough, "");
     if (request.providerOptions !== undefined)
