@@ -19,6 +19,9 @@ export function header(request: HttpRequest, name: string): string | undefined {
  * parser does not recurse on nesting), then a bounded walk refuses a body nested deeper than MAX_JSON_DEPTH, so
  * nothing after it (zod, converters, JSON.stringify of the upstream body) can overflow the stack.
  */
+/** Levels of known request structure around a free-form JSON field (tools → [0] → function → parameters…). */
+const WIRE_LEVELS = 8;
+
 export function readJsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
   const declared = header(request, "content-length");
   if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge(maxBytes));
@@ -60,7 +63,9 @@ export function readJsonBody(request: HttpRequest, maxBytes: number): Promise<un
         reject(invalidRequest("The request body is not valid JSON."));
         return;
       }
-      const tooDeep = findTooDeep(body, MAX_JSON_DEPTH);
+      // The bound of free-form fields (checked by the core, naming the field) plus the levels of the wire
+      // structure around them (`tools[0].function.parameters` is four): anything deeper is refused here.
+      const tooDeep = findTooDeep(body, MAX_JSON_DEPTH + WIRE_LEVELS);
       if (tooDeep !== undefined) {
         // Name the field by its first few segments (`tools[0].function.parameters`), not 64 of them.
         const param = joinPath("", tooDeep.slice(0, 4));

@@ -27,11 +27,31 @@ export function parseInlineDataUrl(url: string): InlineData | string | undefined
     if (!BASE64.test(payload)) return "the data of a ';base64' data: URL is not base64";
     return { mediaType, data: Buffer.from(payload, "base64") };
   }
-  let text: string;
-  try {
-    text = decodeURIComponent(payload);
-  } catch {
-    return "the data of a data: URL is not valid percent-encoding";
+  return { mediaType, data: percentDecode(payload) };
+}
+
+/** RFC 3986 percent-decoding to bytes (the data may be binary, so not decodeURIComponent, which wants UTF-8). */
+function percentDecode(payload: string): Uint8Array {
+  const bytes = Buffer.from(payload, "utf8");
+  if (!bytes.includes(0x25)) return bytes;
+  const out = Buffer.alloc(bytes.length);
+  let length = 0;
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index] as number;
+    if (byte === 0x25 && isHex(bytes[index + 1]) && isHex(bytes[index + 2])) {
+      out[length++] = Number.parseInt(
+        String.fromCharCode(bytes[index + 1] as number, bytes[index + 2] as number),
+        16,
+      );
+      index += 2;
+    } else out[length++] = byte;
   }
-  return { mediaType, data: Buffer.from(text, "utf8") };
+  return out.subarray(0, length);
+}
+
+function isHex(byte: number | undefined): boolean {
+  return (
+    byte !== undefined &&
+    ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66))
+  );
 }
