@@ -3,6 +3,7 @@ import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
+import { rewriteDecodeErrors } from "./connect/decode-errors.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
@@ -103,6 +104,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));
       options.extraConnectRoutes?.(connectRouter);
+      rewriteDecodeErrors(connectRouter);
     },
     fallback: rest.handle,
   });

@@ -7,6 +7,7 @@ import type { ChatContext, CommittedStream, Dispatcher, ModelDescriptor } from "
 import { assertNoEgressFields } from "./forbidden-fields.js";
 import type { Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
+import { validateChatRequest } from "./validate-chat-request.js";
 
 /**
  * The transport-neutral heart: both edges call it. It checks what no edge may skip (model access, egress
@@ -115,6 +116,7 @@ export class ChatGateway {
    * caller may reach, and the prompt estimate, carried on the returned context for the router and metering.
    */
   private admit(request: ChatRequest, context: ChatContext): ChatContext {
+    validateChatRequest(request);
     if (this.options.dropParams && request.dropParams === undefined) request.dropParams = true;
     if (request.passthrough !== undefined) assertNoEgressFields(request.passthrough, "");
     if (request.providerOptions !== undefined)
