@@ -15,6 +15,7 @@ import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./re
 import { withMatrixAccess } from "./rest/route-access.js";
 import { Router, type RouterOptions } from "./router/router.js";
 import { type RunningServer, startServer } from "./server.js";
+import { registerSecrets, secretsIn, secretsInEnv } from "./shared/secret-scrubber.js";
 
 export interface AppOptions {
   deployments: Deployment[];
@@ -36,6 +37,22 @@ export interface AppOptions {
   onClose?: () => Promise<void>;
   /** Budgets, rate limits and the usage ledger (src/usage-module.ts); absent: nothing is metered. */
   metering?: Metering;
+  /** Secrets beyond the deployments' credentials (the master key, connection-string passwords) to scrub. */
+  secrets?: Iterable<string | undefined>;
+}
+
+/**
+ * Registers every secret the process holds with the scrubber (src/shared/secret-scrubber.ts): the deployments'
+ * credentials, credential-named environment variables, and what the caller adds (master key, database and
+ * Redis passwords). Idempotent; main.ts calls it as soon as the config is read, startApp again.
+ */
+export function registerConfiguredSecrets(
+  deployments: readonly Deployment[],
+  extra: Iterable<string | undefined> = [],
+  env: Record<string, string | undefined> = process.env,
+): void {
+  registerSecrets([...secretsIn(deployments.map((deployment) => deployment.params)), ...secretsInEnv(env)]);
+  registerSecrets(extra);
 }
 
 export interface App {
@@ -49,6 +66,7 @@ export interface App {
 
 /** Wires config → dependencies → one server. main.ts and the tests both start the gateway through this. */
 export async function startApp(options: AppOptions): Promise<App> {
+  registerConfiguredSecrets(options.deployments, options.secrets);
   const logger = options.logger ?? createLogger();
   const executor = new UpstreamExecutor();
   const invoker = new ProviderInvoker(executor);

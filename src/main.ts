@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { startApp } from "./app.js";
+import { registerConfiguredSecrets, startApp } from "./app.js";
 import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
 import { formatCheckReport } from "./config/check.js";
@@ -9,6 +9,7 @@ import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
 import type { RouterOptions } from "./router/router.js";
+import { urlPasswords } from "./shared/secret-scrubber.js";
 import { openUsageModule } from "./usage-module.js";
 
 function routerOptions(config: GatewayConfig): Partial<RouterOptions> {
@@ -113,6 +114,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${formatCheckReport(config)}\n`);
     return 0;
   }
+  const secrets = [config.masterKey, ...urlPasswords(config.databaseUrl), ...urlPasswords(config.redisUrl)];
+  registerConfiguredSecrets(config.deployments, secrets);
   const logger = createLogger();
   for (const warning of config.warnings) logger.warn({ config: true }, warning);
   let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
@@ -125,6 +128,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  // A generated master key is shown once on the banner (stderr), and scrubbed from everything else.
+  if (masterKey.generated !== undefined) secrets.push(masterKey.generated);
+  registerConfiguredSecrets([], secrets);
   const keys = await openKeysModule({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -158,6 +164,7 @@ async function main(argv: readonly string[]): Promise<number> {
       usage.connectRoutes(router);
     },
     metering: usage.meter,
+    secrets,
     // In-flight requests have finished (and settled) before this runs: drain the ledger, then close the database.
     onClose: async () => {
       await usage.close();
