@@ -9,6 +9,7 @@ import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
 import type { RouterOptions } from "./router/router.js";
+import { ensurePrivateDirectory } from "./shared/private-files.js";
 import { urlPasswords } from "./shared/secret-scrubber.js";
 import { openUsageModule } from "./usage-module.js";
 
@@ -118,6 +119,8 @@ async function main(argv: readonly string[]): Promise<number> {
   registerConfiguredSecrets(config.deployments, secrets);
   const logger = createLogger();
   for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  // Local state is the gateway user's alone: the data directory is 0700 (narrowed if an older run made it 0755).
+  ensurePrivateDirectory(config.dataDir);
   let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
   try {
     masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
