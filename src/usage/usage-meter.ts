@@ -22,6 +22,7 @@ import {
   promptTokensUpperBound,
   requestText,
 } from "./token-estimate.js";
+import { UnpricedWarnings } from "./unpriced-warnings.js";
 import type { UsageLedger } from "./usage-ledger.js";
 import type { UsageRecord } from "./usage-record.js";
 
@@ -42,14 +43,15 @@ const TRACKING_LIMIT_USD = 9_000_000;
 /**
  * The Metering port's implementation: worst-case pricing and atomic reservation at admission (Limiter), one
  * ledger row per attempt and the actual amounts at settlement. Unpriced models are flagged (cost null) and
- * warned about once per model, never billed as zero.
+ * warned about once per model per interval (bounded: unpriced-warnings.ts), never billed as zero.
  */
 export class UsageMeter implements Metering {
-  private readonly warned = new Set<string>();
+  private readonly unpriced: UnpricedWarnings;
   private readonly defaultMaxOutput: number;
 
   constructor(private readonly options: UsageMeterOptions) {
     this.defaultMaxOutput = options.defaultMaxOutputTokens ?? 4_096;
+    this.unpriced = new UnpricedWarnings({ logger: options.logger });
   }
 
   async admit(request: ChatRequest, context: ChatContext): Promise<MeterTicket> {
@@ -143,13 +145,7 @@ export class UsageMeter implements Metering {
   }
 
   warnUnpriced(deployment: Pick<Deployment, "provider" | "model">): void {
-    const name = `${deployment.provider}/${deployment.model}`;
-    if (this.warned.has(name)) return;
-    this.warned.add(name);
-    this.options.logger?.warn(
-      { provider: deployment.provider, model: deployment.model },
-      "model is unpriced: its cost is reported as unknown (null), not zero; set model_info prices or load a price file",
-    );
+    this.unpriced.warn(deployment.provider, deployment.model);
   }
 
   get ledger(): UsageLedger {
