@@ -286,8 +286,13 @@ class Ticket implements MeterTicket {
         status,
         stream: outcome.stream,
         cacheStatus: "none",
-        startedAt: this.startedAtIso,
-        endedAt,
+        // Each attempt's own times; a stream's committed attempt ends when the stream does.
+        startedAt:
+          attempt.startedAt !== undefined ? new Date(attempt.startedAt).toISOString() : this.startedAtIso,
+        endedAt:
+          attempt.endedAt !== undefined && !(last && outcome.stream)
+            ? new Date(attempt.endedAt).toISOString()
+            : endedAt,
       });
     });
     for (const row of rows) this.meter.ledger.record(row);

@@ -200,7 +200,9 @@ function withAttemptSink(context: ChatContext, attempts: Attempt[]): ChatContext
   return {
     ...context,
     onAttempt: (attempt) => {
-      attempts.push(attempt);
+      // The router reports an attempt when it ends: that moment, and its latency, are the attempt's own times.
+      const endedAt = attempt.endedAt ?? Date.now();
+      attempts.push({ ...attempt, endedAt, startedAt: attempt.startedAt ?? endedAt - attempt.latencyMs });
       outer?.(attempt);
     },
   };

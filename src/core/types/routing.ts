@@ -14,6 +14,9 @@ export interface Attempt {
   modelGroup?: string;
   /** How long the router waited (backoff, Retry-After) before this attempt, ms. */
   backoffMs?: number;
+  /** When this attempt started and ended (epoch ms): each ledger row carries its own attempt's times. */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 /**
