@@ -3,6 +3,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { UsageService } from "../gen/switchboard/v1/usage_service_pb.js";
 import { createUsageService } from "./connect/usage-service.js";
 import type { Deployment } from "./core/types/deployment.js";
+import { SqlKeyStore } from "./keys/sql-key-store.js";
 import type { LimitStore } from "./limits/limit-store.js";
 import { Limiter, type Limiter as LimiterType, type StoreFailurePolicy } from "./limits/limiter.js";
 import { LocalLimitStore } from "./limits/local-limit-store.js";
@@ -146,7 +147,17 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
     if (!deployment.model.includes("*") && prices.forDeployment(deployment) === undefined)
       meter.warnUnpriced(deployment);
   }
-  const reader = new UsageReader(store, feed, () => ledger.flush());
+  const keyStore = new SqlKeyStore(options.database.db);
+  const reader = new UsageReader(
+    store,
+    feed,
+    () => ledger.flush(),
+    // A team admin's key filter is checked against the key's team (same database as the keys).
+    async (keyId) => {
+      const key = await keyStore.getKey(keyId, new Date());
+      return key === undefined ? undefined : (key.teamId ?? null);
+    },
+  );
   return {
     meter,
     limiter,
