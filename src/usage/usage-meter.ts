@@ -24,7 +24,7 @@ import {
 } from "./token-estimate.js";
 import { UnpricedWarnings } from "./unpriced-warnings.js";
 import type { UsageLedger } from "./usage-ledger.js";
-import type { UsageRecord } from "./usage-record.js";
+import { scrubbedRecord, type UsageRecord } from "./usage-record.js";
 
 export interface UsageMeterOptions {
   prices: PriceTable;
@@ -295,7 +295,7 @@ class Ticket implements MeterTicket {
             : endedAt,
       });
     });
-    for (const row of rows) this.meter.ledger.record(row);
+    for (const row of rows) this.meter.ledger.record(scrubbedRecord(row));
     const nanoDollars = Math.round(totalCost * NANO);
     await this.lease.release({ requests: 1, tokens, nanoDollars });
     const receipt: MeterReceipt = {
