@@ -213,7 +213,15 @@ function withAttemptSink(context: ChatContext, attempts: Attempt[]): ChatContext
   return {
     ...context,
     onAttempt: (attempt) => {
-      attempts.push(attempt);
+      // The router reports an attempt when it ends: that moment, and its latency, are the attempt's own times.
+      // A retry or fallback starts after the attempt before it ended (only hedges overlap); the clamp absorbs the
+      // sub-millisecond skew between the router's monotonic clock and the wall clock.
+      const endedAt = attempt.endedAt ?? Date.now();
+      const previous = attempts[attempts.length - 1]?.endedAt;
+      let startedAt = attempt.startedAt ?? Math.round(endedAt - attempt.latencyMs);
+      if (previous !== undefined && attempt.reason !== "hedge")
+        startedAt = Math.min(endedAt, Math.max(startedAt, previous));
+      attempts.push({ ...attempt, endedAt, startedAt });
       outer?.(attempt);
     },
   };
