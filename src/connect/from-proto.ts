@@ -7,6 +7,8 @@ import {
   Role as ProtoRole,
   ToolChoiceMode,
 } from "../../gen/switchboard/v1/chat_service_pb.js";
+import { assertOptionsOnlyAdd } from "../core/chat/forbidden-fields.js";
+import { validateModelName } from "../core/chat/validate-model-name.js";
 import { invalidRequest } from "../core/errors/gateway-error.js";
 import type {
   ChatRequest,
@@ -167,6 +169,7 @@ function range(value: number | undefined, min: number, max: number, field: strin
 export function fromProtoChatRequest(value: ProtoChatRequest | undefined): ChatRequest {
   if (value === undefined) throw invalidRequest("'request' is required.", "request");
   if (value.model.length === 0) throw invalidRequest("'request.model' is required.", "request.model");
+  validateModelName(value.model, "request.model");
   if (value.messages.length === 0)
     throw invalidRequest("'request.messages' must not be empty.", "request.messages");
   const request: ChatRequest = { model: value.model, messages: value.messages.map(message) };
@@ -247,6 +250,9 @@ export function fromProtoChatRequest(value: ProtoChatRequest | undefined): ChatR
   const topLogprobs = range(value.topLogprobs, 0, 20, "top_logprobs");
   if (topLogprobs !== undefined) request.topLogprobs = topLogprobs;
   if (value.providerOptions !== undefined && Object.keys(value.providerOptions).length > 0) {
+    // Only additions: a key that would replace the model, prompt, token limit, … is a 400 here; the rest goes
+    // through the serving provider's allow-list (GUARDS 8b).
+    assertOptionsOnlyAdd(value.providerOptions, "request.provider_options");
     request.providerOptions = value.providerOptions;
   }
   if (value.dropParams) request.dropParams = true;

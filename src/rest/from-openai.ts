@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import { assertOptionsOnlyAdd, assertPassthroughOnlyAdds } from "../core/chat/forbidden-fields.js";
+import { validateModelName } from "../core/chat/validate-model-name.js";
 import { invalidRequest } from "../core/errors/gateway-error.js";
 import type {
   ChatRequest,
@@ -279,7 +281,24 @@ export function fromOpenAIRequest(body: unknown): { request: ChatRequest; stream
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw invalidRequest("The request body must be a JSON object.");
   }
-  return fromSimpleRequest(body as Record<string, unknown>) ?? fromOpenAIRequestBySchema(body);
+  const simple = fromSimpleRequest(body as Record<string, unknown>);
+  return simple !== undefined ? checkCallerFields(simple) : fromOpenAIRequestBySchema(body);
+}
+
+/**
+ * What a caller names or adds that the gateway must vet before routing (GUARDS 8b): the model (and fallback)
+ * names, `provider_options` and pass-through fields that would replace a gateway-decided field.
+ */
+function checkCallerFields<T extends { request: ChatRequest }>(result: T): T {
+  const request = result.request;
+  validateModelName(request.model, "model");
+  request.routing?.fallbacks?.forEach((name, index) => {
+    validateModelName(name, `fallbacks[${index}]`);
+  });
+  if (request.providerOptions !== undefined)
+    assertOptionsOnlyAdd(request.providerOptions, "provider_options");
+  if (request.passthrough !== undefined) assertPassthroughOnlyAdds(request.passthrough);
+  return result;
 }
 
 /** The full path: the zod schema, then the conversion of every field. */
@@ -348,5 +367,5 @@ export function fromOpenAIRequestBySchema(body: object): { request: ChatRequest;
     passthrough[key] = (parsed as Record<string, unknown>)[key];
   }
   if (passthrough !== undefined) request.passthrough = passthrough;
-  return { request, stream: parsed.stream === true };
+  return checkCallerFields({ request, stream: parsed.stream === true });
 }

@@ -2,8 +2,8 @@ import { GatewayError, unsupportedParameter } from "../../core/errors/gateway-er
 import type { ChatRequest } from "../../core/types/chat.js";
 import type { HttpProviderAdapter, ProviderCallContext, UpstreamRequest } from "../../core/types/provider.js";
 import { convertToOpenAIBody, type OpenAIWireOptions } from "../openai/convert-to-openai-request.js";
-import { parseOpenAIResponse } from "../openai/parse-openai-response.js";
 import { openAICompatibleOptions } from "../openai/openai-options.js";
+import { parseOpenAIResponse } from "../openai/parse-openai-response.js";
 import type { Environment } from "../shared/api-key.js";
 import { modelPathSegment } from "../shared/model-path-segment.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";

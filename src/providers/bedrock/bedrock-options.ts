@@ -5,7 +5,8 @@ const PRICED_BETAS = /^(context-1m|output-128k)/;
 
 function stringMap(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "it must be an object";
-  for (const inner of Object.values(value)) if (typeof inner !== "string") return "its values must be strings";
+  for (const inner of Object.values(value))
+    if (typeof inner !== "string") return "its values must be strings";
   return undefined;
 }
 

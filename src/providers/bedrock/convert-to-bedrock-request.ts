@@ -37,7 +37,6 @@ const SUPPORTED: ReadonlySet<OptionalParam> = new Set<OptionalParam>([
   "responseFormat",
 ]);
 
-
 /** LiteLLM's reasoning_effort → Anthropic thinking budget on Bedrock. */
 const EFFORT_BUDGET: Record<Exclude<ReasoningEffort, "none">, number> = {
   minimal: 1024,

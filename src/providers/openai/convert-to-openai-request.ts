@@ -4,8 +4,8 @@ import type { ProviderCallContext, UpstreamRequest } from "../../core/types/prov
 import {
   callerBodyOptions,
   callerPassthrough,
-  pickNestedOptions,
   type ProviderOptionsPolicy,
+  pickNestedOptions,
 } from "../shared/provider-options.js";
 import { OPENAI_OPTIONS } from "./openai-options.js";
 
@@ -79,9 +79,7 @@ function convertMessage(message: Message, namespaces: readonly string[]): Record
   const out: Record<string, unknown> = { role: message.role };
   const content = message.content;
   out["content"] =
-    typeof content === "string" || content === null
-      ? content
-      : content.map((part) => convertPart(part));
+    typeof content === "string" || content === null ? content : content.map((part) => convertPart(part));
   if (message.name !== undefined) out["name"] = message.name;
   if (message.toolCalls !== undefined && message.toolCalls.length > 0) {
     out["tool_calls"] = message.toolCalls.map((call) => ({

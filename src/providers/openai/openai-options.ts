@@ -1,4 +1,9 @@
-import { ANY_VALUE, checks, type OptionRule, type ProviderOptionsPolicy } from "../shared/provider-options.js";
+import {
+  ANY_VALUE,
+  checks,
+  type OptionRule,
+  type ProviderOptionsPolicy,
+} from "../shared/provider-options.js";
 
 /**
  * What callers may add to an OpenAI Chat Completions body beyond the fields we model, through `provider_options`

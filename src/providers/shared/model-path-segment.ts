@@ -7,7 +7,11 @@ import { invalidRequest } from "../../core/errors/gateway-error.js";
  * (`/openai/deployments/../chat/completions` → `/openai/chat/completions`) — are refused, and so is `/` unless
  * the provider's own ids hold it (Bedrock ARNs, sent encoded as `%2F` as AWS's SDKs do).
  */
-export function modelPathSegment(model: string, provider: string, options: { allowSlash?: boolean } = {}): string {
+export function modelPathSegment(
+  model: string,
+  provider: string,
+  options: { allowSlash?: boolean } = {},
+): string {
   const segments = options.allowSlash === true ? model.split("/") : [model];
   const refused =
     model.length === 0 ||

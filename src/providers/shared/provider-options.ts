@@ -53,9 +53,9 @@ export const PROVIDER_NAMESPACES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Flat request-level keys that are hints read elsewhere (Anthropic/Bedrock prompt caching), never body fields of
- * their own: a flat `cache_control` is ignored by every request-level merge instead of reaching an upstream that
- * rejects it.
+ * Flat request-level keys that are hints read elsewhere (Anthropic/Bedrock prompt caching): a provider whose
+ * allow-list does not take them ignores them instead of refusing the request or sending them to an upstream
+ * that rejects them.
  */
 const CROSS_PROVIDER_HINTS: ReadonlySet<string> = new Set(["cache_control", "cacheControl", "cachePoint"]);
 
@@ -125,16 +125,18 @@ export function callerBodyOptions(
     checkValue(rule, value, path, policy.provider);
     out[key] = isPlainObject(out[key]) && isPlainObject(value) ? { ...out[key], ...value } : value;
   };
+  const hint = (key: string) => CROSS_PROVIDER_HINTS.has(key) && !Object.hasOwn(policy.allowed, key);
   for (const [key, value] of Object.entries(options)) {
-    if (PROVIDER_NAMESPACES.has(key) || policy.namespaces.includes(key) || CROSS_PROVIDER_HINTS.has(key)) continue;
+    if (PROVIDER_NAMESPACES.has(key) || policy.namespaces.includes(key) || hint(key)) continue;
     take(key, value, `provider_options.${key}`);
   }
   for (const namespace of policy.namespaces) {
     const scoped = options[namespace];
     if (scoped === undefined) continue;
-    if (!isPlainObject(scoped)) refuse(`provider_options.${namespace}`, policy.provider, "it must be an object");
+    if (!isPlainObject(scoped))
+      refuse(`provider_options.${namespace}`, policy.provider, "it must be an object");
     for (const [key, value] of Object.entries(scoped)) {
-      if (CROSS_PROVIDER_HINTS.has(key)) continue;
+      if (hint(key)) continue;
       take(key, value, `provider_options.${namespace}.${key}`);
     }
   }
@@ -210,7 +212,9 @@ export const checks = {
       ? undefined
       : "only text output is accepted",
   string: (max: number) => (value: unknown) =>
-    typeof value === "string" && value.length <= max ? undefined : `it must be a string of at most ${max} characters`,
+    typeof value === "string" && value.length <= max
+      ? undefined
+      : `it must be a string of at most ${max} characters`,
   oneOf:
     (...allowed: readonly (string | number | boolean)[]) =>
     (value: unknown) =>
