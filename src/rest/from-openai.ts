@@ -255,7 +255,8 @@ export function fromOpenAIRequest(body: unknown): { request: ChatRequest; stream
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw invalidRequest("The request body must be a JSON object.");
   }
-  return fromSimpleRequest(body as Record<string, unknown>) ?? fromOpenAIRequestBySchema(body);
+  const simple = fromSimpleRequest(body as Record<string, unknown>);
+  return simple !== undefined ? simple : fromOpenAIRequestBySchema(body);
 }
 
 /** The full path: the zod schema, then the conversion of every field. */

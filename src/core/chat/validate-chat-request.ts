@@ -1,7 +1,9 @@
 import { invalidRequest } from "../errors/gateway-error.js";
 import type { ChatRequest, ContentPart, Message } from "../types/chat.js";
+import { assertOptionsOnlyAdd, assertPassthroughOnlyAdds } from "./forbidden-fields.js";
 import { parseInlineDataUrl } from "./inline-data-url.js";
 import { findTooDeep, joinPath, MAX_JSON_DEPTH } from "./json-depth.js";
+import { validateModelName } from "./validate-model-name.js";
 
 /** The largest token count a request may ask for (max_tokens, a reasoning budget). */
 export const MAX_TOKENS_CAP = 10_000_000;
@@ -23,8 +25,15 @@ const TOOL_NAME = /^[a-zA-Z0-9_.:-]{1,128}$/;
  * for every edge and provider).
  */
 export function validateChatRequest(request: ChatRequest): void {
-  if (request.model.length === 0) throw invalidRequest("'model' is required.", "model");
-  if (request.model.length > 512) throw invalidRequest("'model' is longer than 512 characters.", "model");
+  // What a caller names or adds that the gateway must vet before routing (GUARDS 8b): the model and fallback
+  // names, and provider options or pass-through fields that would replace a gateway-decided field.
+  validateModelName(request.model, "model");
+  request.routing?.fallbacks?.forEach((name, index) => {
+    validateModelName(name, `fallbacks[${index}]`);
+  });
+  if (request.providerOptions !== undefined)
+    assertOptionsOnlyAdd(request.providerOptions, "provider_options");
+  if (request.passthrough !== undefined) assertPassthroughOnlyAdds(request.passthrough);
   const messages = request.messages;
   if (messages.length === 0) throw invalidRequest("'messages' must not be empty.", "messages");
   if (messages.length > MAX_MESSAGES) {
