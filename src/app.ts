@@ -3,6 +3,7 @@ import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
+import { rewriteDecodeErrors } from "./connect/decode-errors.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
@@ -20,6 +21,7 @@ import { RedisStateStore, type RedisStateStoreOptions } from "./router/state/red
 import { ResilientStateStore } from "./router/state/resilient-state-store.js";
 import type { RouterStateStore } from "./router/state/state-store.js";
 import { type RunningServer, startServer } from "./server.js";
+import { registerSecrets, secretsIn, secretsInEnv } from "./shared/secret-scrubber.js";
 
 /** Router options, plus where its shared state lives (the store is built here, at the composition root). */
 export type RouterSettings = Partial<RouterOptions> & {
@@ -51,6 +53,22 @@ export interface AppOptions {
   onClose?: () => Promise<void>;
   /** Budgets, rate limits and the usage ledger (src/usage-module.ts); absent: nothing is metered. */
   metering?: Metering;
+  /** Secrets beyond the deployments' credentials (the master key, connection-string passwords) to scrub. */
+  secrets?: Iterable<string | undefined>;
+}
+
+/**
+ * Registers every secret the process holds with the scrubber (src/shared/secret-scrubber.ts): the deployments'
+ * credentials, credential-named environment variables, and what the caller adds (master key, database and
+ * Redis passwords). Idempotent; main.ts calls it as soon as the config is read, startApp again.
+ */
+export function registerConfiguredSecrets(
+  deployments: readonly Deployment[],
+  extra: Iterable<string | undefined> = [],
+  env: Record<string, string | undefined> = process.env,
+): void {
+  registerSecrets([...secretsIn(deployments.map((deployment) => deployment.params)), ...secretsInEnv(env)]);
+  registerSecrets(extra);
 }
 
 export interface App {
@@ -64,6 +82,7 @@ export interface App {
 
 /** Wires config → dependencies → one server. main.ts and the tests both start the gateway through this. */
 export async function startApp(options: AppOptions): Promise<App> {
+  registerConfiguredSecrets(options.deployments, options.secrets);
   const logger = options.logger ?? createLogger();
   const executor = new UpstreamExecutor();
   const invoker = new ProviderInvoker(executor);
@@ -104,6 +123,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));
       options.extraConnectRoutes?.(connectRouter);
+      rewriteDecodeErrors(connectRouter);
     },
     fallback: rest.handle,
   });

@@ -4,6 +4,7 @@ import { UsageService } from "../gen/switchboard/v1/usage_service_pb.js";
 import { createUsageService } from "./connect/usage-service.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import type { Deployment } from "./core/types/deployment.js";
+import { SqlKeyStore } from "./keys/sql-key-store.js";
 import type { LimitStore } from "./limits/limit-store.js";
 import { Limiter, type Limiter as LimiterType, type StoreFailurePolicy } from "./limits/limiter.js";
 import { LocalLimitStore } from "./limits/local-limit-store.js";
@@ -152,7 +153,17 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
     if (!deployment.model.includes("*") && prices.forDeployment(deployment) === undefined)
       meter.warnUnpriced(deployment);
   }
-  const reader = new UsageReader(store, feed, () => ledger.flush());
+  const keyStore = new SqlKeyStore(options.database.db);
+  const reader = new UsageReader(
+    store,
+    feed,
+    () => ledger.flush(),
+    // A team admin's key filter is checked against the key's team (same database as the keys).
+    async (keyId) => {
+      const key = await keyStore.getKey(keyId, new Date());
+      return key === undefined ? undefined : (key.teamId ?? null);
+    },
+  );
   return {
     meter,
     limiter,

@@ -19,8 +19,9 @@ import type { Logger } from "../logging/logger.js";
 import { costOf } from "./cost.js";
 import type { ModelPrice } from "./model-price.js";
 import type { PriceTable } from "./price-table.js";
+import { UnpricedWarnings } from "./unpriced-warnings.js";
 import type { UsageLedger } from "./usage-ledger.js";
-import type { UsageRecord } from "./usage-record.js";
+import { scrubbedRecord, type UsageRecord } from "./usage-record.js";
 
 export interface UsageMeterOptions {
   prices: PriceTable;
@@ -40,14 +41,15 @@ const TRACKING_LIMIT_USD = 9_000_000;
 /**
  * The Metering port's implementation: worst-case pricing and atomic reservation at admission (Limiter), one
  * ledger row per attempt and the actual amounts at settlement. Unpriced models are flagged (cost null) and
- * warned about once per model, never billed as zero.
+ * warned about once per model per interval (bounded: unpriced-warnings.ts), never billed as zero.
  */
 export class UsageMeter implements Metering {
-  private readonly warned = new Set<string>();
+  private readonly unpriced: UnpricedWarnings;
   private readonly defaultMaxOutput: number;
 
   constructor(private readonly options: UsageMeterOptions) {
     this.defaultMaxOutput = options.defaultMaxOutputTokens ?? 4_096;
+    this.unpriced = new UnpricedWarnings({ logger: options.logger });
   }
 
   async admit(request: ChatRequest, context: ChatContext): Promise<MeterTicket> {
@@ -151,13 +153,7 @@ export class UsageMeter implements Metering {
   }
 
   warnUnpriced(deployment: Pick<Deployment, "provider" | "model">): void {
-    const name = `${deployment.provider}/${deployment.model}`;
-    if (this.warned.has(name)) return;
-    this.warned.add(name);
-    this.options.logger?.warn(
-      { provider: deployment.provider, model: deployment.model },
-      "model is unpriced: its cost is reported as unknown (null), not zero; set model_info prices or load a price file",
-    );
+    this.unpriced.warn(deployment.provider, deployment.model);
   }
 
   get ledger(): UsageLedger {
@@ -298,11 +294,16 @@ class Ticket implements MeterTicket {
         status,
         stream: outcome.stream,
         cacheStatus: "none",
-        startedAt: this.startedAtIso,
-        endedAt,
+        // Each attempt's own times; a stream's committed attempt ends when the stream does.
+        startedAt:
+          attempt.startedAt !== undefined ? new Date(attempt.startedAt).toISOString() : this.startedAtIso,
+        endedAt:
+          attempt.endedAt !== undefined && !(last && outcome.stream)
+            ? new Date(attempt.endedAt).toISOString()
+            : endedAt,
       });
     });
-    for (const row of rows) this.meter.ledger.record(row);
+    for (const row of rows) this.meter.ledger.record(scrubbedRecord(row));
     const nanoDollars = Math.round(totalCost * NANO);
     await this.lease.release({ requests: 1, tokens, nanoDollars });
     const receipt: MeterReceipt = {

@@ -8,6 +8,7 @@ import { assertNoEgressFields } from "./forbidden-fields.js";
 import type { Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
 import type { TokenCount, TokenCounter } from "./token-counter.js";
+import { validateChatRequest } from "./validate-chat-request.js";
 
 /**
  * The transport-neutral heart: both edges call it. It checks what no edge may skip (model access, egress
@@ -142,6 +143,7 @@ export class ChatGateway {
    * caller may reach, and the prompt estimate, carried on the returned context for the router and metering.
    */
   private admit(request: ChatRequest, context: ChatContext): ChatContext {
+    validateChatRequest(request);
     if (this.options.dropParams && request.dropParams === undefined) request.dropParams = true;
     if (request.passthrough !== undefined) assertNoEgressFields(request.passthrough, "");
     if (request.providerOptions !== undefined)
@@ -238,7 +240,15 @@ function withAttemptSink(context: ChatContext, attempts: Attempt[]): ChatContext
   return {
     ...context,
     onAttempt: (attempt) => {
-      attempts.push(attempt);
+      // The router reports an attempt when it ends: that moment, and its latency, are the attempt's own times.
+      // A retry or fallback starts after the attempt before it ended (only hedges overlap); the clamp absorbs the
+      // sub-millisecond skew between the router's monotonic clock and the wall clock.
+      const endedAt = attempt.endedAt ?? Date.now();
+      const previous = attempts[attempts.length - 1]?.endedAt;
+      let startedAt = attempt.startedAt ?? Math.round(endedAt - attempt.latencyMs);
+      if (previous !== undefined && attempt.reason !== "hedge")
+        startedAt = Math.min(endedAt, Math.max(startedAt, previous));
+      attempts.push({ ...attempt, endedAt, startedAt });
       outer?.(attempt);
     },
   };

@@ -121,6 +121,11 @@ export interface ChatRequest {
   responseFormat?: ResponseFormat;
   reasoningEffort?: ReasoningEffort;
   reasoningBudgetTokens?: number;
+  /**
+   * The model decides whether and how much to reason (Anthropic's adaptive thinking). Providers without such a
+   * mode use their default; an effort or budget, when also set, wins.
+   */
+  adaptiveReasoning?: boolean;
   temperature?: number;
   topP?: number;
   topK?: number;

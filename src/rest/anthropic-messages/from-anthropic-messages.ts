@@ -319,9 +319,10 @@ function convertPrompt(body: PromptFields, headers: MessagesHeaders): ChatReques
       request.reasoningBudgetTokens = body.thinking.budget_tokens;
       break;
     case "disabled":
+      // Anthropic's default: sending nothing is the same request.
+      break;
     case "adaptive":
-      // Both leave the choice to the model's own default elsewhere; Anthropic gets them as sent.
-      anthropic["thinking"] = { type: body.thinking.type };
+      request.adaptiveReasoning = true;
       break;
   }
   if (body.cache_control !== undefined && body.cache_control !== null) {
@@ -370,15 +371,14 @@ export function fromAnthropicMessages(
     request.stop = parsed.stop_sequences;
   const userId = parsed.metadata?.user_id;
   if (typeof userId === "string" && userId.length > 0) request.user = userId;
-  if (parsed.service_tier !== undefined) {
-    const anthropic =
-      (request.providerOptions?.[ANTHROPIC_NAMESPACE] as Record<string, unknown> | undefined) ?? {};
-    anthropic["service_tier"] = parsed.service_tier;
-    request.providerOptions = { ...request.providerOptions, [ANTHROPIC_NAMESPACE]: anthropic };
-    const native = request.nativeOnly ?? { provider: ANTHROPIC_NAMESPACE, params: [] };
-    // "auto" is every provider's default; only "standard_only" asks for something others cannot promise.
-    if (parsed.service_tier === "standard_only") native.params.push("service_tier");
-    request.nativeOnly = native;
+  // "auto" is the API's default (omitting it is the same request); "standard_only" would need the field on the
+  // wire, which the gateway does not let callers set (capacity tiers are priced apart): refused, naming it.
+  if (parsed.service_tier === "standard_only") {
+    throw new GatewayError(
+      "unsupported_parameter",
+      "service_tier: 'standard_only' is not supported by this gateway; omit it or send 'auto'.",
+      { param: "service_tier", reason: "unsupported_parameter" },
+    );
   }
   return { request, stream: parsed.stream === true };
 }

@@ -179,18 +179,17 @@ describe("native-only fields per provider", () => {
       {
         ...base,
         cache_control: { type: "ephemeral" },
-        service_tier: "standard_only",
+        service_tier: "auto",
         thinking: { type: "adaptive" },
       },
       { betas: ["b-1"] },
     );
-    assert.deepEqual(request.providerOptions, {
-      anthropic: {
-        cache_control: { type: "ephemeral" },
-        service_tier: "standard_only",
-        thinking: { type: "adaptive" },
-      },
-    });
+    assert.deepEqual(request.providerOptions, { anthropic: { cache_control: { type: "ephemeral" } } });
+    assert.equal(request.adaptiveReasoning, true);
+    assert.throws(
+      () => fromAnthropicMessages({ ...base, service_tier: "standard_only" }, { betas: [] }),
+      (error: unknown) => error instanceof GatewayError && error.param === "service_tier",
+    );
     const anthropic = forDeploymentProvider(request, deployment("m", "anthropic", "claude"));
     assert.deepEqual(anthropic.upstreamHeaders, { "anthropic-beta": "b-1" });
     assert.throws(
