@@ -14,7 +14,7 @@ import { UpstreamExecutor } from "./providers/shared/execute.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
 import { withMatrixAccess } from "./rest/route-access.js";
 import { Router, type RouterOptions } from "./router/router.js";
-import { type RunningServer, startServer } from "./server.js";
+import { type ConnectionLimits, type RunningServer, startServer } from "./server.js";
 
 export interface AppOptions {
   deployments: Deployment[];
@@ -36,6 +36,8 @@ export interface AppOptions {
   onClose?: () => Promise<void>;
   /** Budgets, rate limits and the usage ledger (src/usage-module.ts); absent: nothing is metered. */
   metering?: Metering;
+  /** What one client connection may cost (src/server/connection-limits.ts); defaults for what is absent. */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 export interface App {
@@ -76,6 +78,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     port: options.port,
     ...(options.tls ? { tls: options.tls } : {}),
     readMaxBytes: options.maxBodyBytes,
+    ...(options.connectionLimits !== undefined ? { limits: options.connectionLimits } : {}),
     interceptors: [authAndLogInterceptor(authenticator, logger), authorizationInterceptor()],
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));
