@@ -148,6 +148,7 @@ async function main(argv: readonly string[]): Promise<number> {
     port: config.server.port,
     ...(config.server.tls ? { tls: config.server.tls } : {}),
     maxBodyBytes: config.server.maxRequestBodyBytes,
+    connectionLimits: config.server.connectionLimits,
     masterKey,
     dropParams: config.dropParams,
     router: routerOptions(config),
