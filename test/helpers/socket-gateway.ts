@@ -1,6 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import * as net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { MASTER_KEY } from "./gateway.js";
@@ -160,4 +162,33 @@ export function hpackLiteral(name: string, value: string): Buffer {
     Buffer.from([value.length]),
     Buffer.from(value, "latin1"),
   ]);
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl), or undefined when openssl is missing. */
+export function selfSigned(): { certFile: string; keyFile: string } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), "sb-socket-tls-"));
+  const certFile = join(dir, "cert.pem");
+  const keyFile = join(dir, "key.pem");
+  try {
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        keyFile,
+        "-out",
+        certFile,
+        "-days",
+        "1",
+      ].concat(["-subj", "/CN=127.0.0.1"]),
+      { stdio: "ignore" },
+    );
+    return { certFile, keyFile };
+  } catch {
+    return undefined;
+  }
 }

@@ -4,7 +4,13 @@ import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { Client } from "undici";
 import { MASTER_KEY } from "../../helpers/gateway.js";
-import { AUTH, rawConnect, readUntilClose, spawnSocketGateway } from "../../helpers/socket-gateway.js";
+import {
+  AUTH,
+  rawConnect,
+  readUntilClose,
+  selfSigned,
+  spawnSocketGateway,
+} from "../../helpers/socket-gateway.js";
 
 const STREAM_BODY = JSON.stringify({
   model: "mock/slow-stream-100",
@@ -104,6 +110,54 @@ describe("graceful shutdown, connection by connection", () => {
       assert.equal(await gateway.exited, 0);
     } finally {
       session.destroy();
+      await gateway.stop();
+    }
+  });
+
+  it("TLS: an HTTP/2 stream and an HTTP/1.1 request in flight both finish, then the process exits", async (t) => {
+    const certificate = selfSigned();
+    if (certificate === undefined) {
+      if (process.env["CI"] === "true") assert.fail("openssl is needed to make a test certificate");
+      t.skip("openssl not found");
+      return;
+    }
+    const gateway = await spawnSocketGateway({ graceMs: 10_000, tls: certificate });
+    const session = http2.connect(gateway.url, { rejectUnauthorized: false });
+    session.on("error", () => undefined);
+    const h1 = new Client(gateway.url, { connect: { rejectUnauthorized: false } });
+    try {
+      const goaway = new Promise<void>((resolve) => session.once("goaway", () => resolve()));
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/v1/chat/completions",
+        authorization: `Bearer ${MASTER_KEY}`,
+        "content-type": "application/json",
+      });
+      stream.end(STREAM_BODY);
+      stream.setEncoding("utf8");
+      let text = "";
+      stream.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      const ended = new Promise<void>((resolve) => stream.once("end", () => resolve()));
+      await new Promise((resolve) => stream.once("response", resolve));
+      const overH1 = await h1.request({
+        path: "/v1/chat/completions",
+        method: "POST",
+        headers: AUTH,
+        body: STREAM_BODY,
+      });
+      const h1Text = overH1.body.text();
+
+      gateway.child.kill("SIGTERM");
+      await goaway;
+      await ended;
+      assert.match(text, /data: \[DONE\]/, "the HTTP/2 stream finished");
+      assert.match(await h1Text, /data: \[DONE\]/, "the HTTP/1.1 stream finished");
+      assert.equal(await gateway.exited, 0);
+    } finally {
+      session.destroy();
+      await h1.destroy().catch(() => undefined);
       await gateway.stop();
     }
   });

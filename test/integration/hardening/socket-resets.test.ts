@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import * as tls from "node:tls";
@@ -16,6 +12,7 @@ import {
   h2Frame,
   rawConnect,
   type SocketGateway,
+  selfSigned,
   spawnSocketGateway,
 } from "../../helpers/socket-gateway.js";
 
@@ -266,36 +263,6 @@ describe("a reset on one connection never reaches the process (cleartext)", () =
     await assertUnharmed(gateway, baseline, "200 resets", Number(new URL(upstream.baseUrl).port), 40);
   });
 });
-
-function selfSigned(): { certFile: string; keyFile: string } | undefined {
-  const dir = mkdtempSync(join(tmpdir(), "sb-socket-tls-"));
-  const certFile = join(dir, "cert.pem");
-  const keyFile = join(dir, "key.pem");
-  try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        keyFile,
-        "-out",
-        certFile,
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-      ],
-      { stdio: "ignore" },
-    );
-    return { certFile, keyFile };
-  } catch {
-    return undefined;
-  }
-}
 
 describe("a reset on one connection never reaches the process (TLS)", () => {
   it("resets during and after the handshake, over HTTP/1.1 and HTTP/2", async (t) => {
