@@ -26,6 +26,20 @@ export async function estimateTokens(text: string): Promise<number> {
   return count(text.slice(0, MAX_TOKENIZE_CHARS)) + Math.ceil((text.length - MAX_TOKENIZE_CHARS) / 4);
 }
 
+/**
+ * Completion tokens estimated from a running count of generated UTF-8 bytes (4 bytes a token, the rate of
+ * `promptTokensTypical`): streams count bytes as they pass instead of keeping the text, so this is a function of
+ * the count alone, and equals `completionTokensFromText` of the whole text.
+ */
+export function completionTokensFromBytes(bytes: number): number {
+  return Math.ceil(Math.max(0, bytes) / 4);
+}
+
+/** The same estimate from the whole text (reference for the running count; tests compare the two). */
+export function completionTokensFromText(text: string): number {
+  return completionTokensFromBytes(Buffer.byteLength(text, "utf8"));
+}
+
 /** All text a request sends (messages, tools), for estimates. */
 export function requestText(request: ChatRequest): { text: string; images: number; messages: number } {
   let text = "";
