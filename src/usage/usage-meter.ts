@@ -370,9 +370,12 @@ class Ticket implements MeterTicket {
         endedAt,
       });
     });
-    for (const row of rows) this.meter.ledger.record(row);
     const nanoDollars = Math.round(totalCost * NANO);
-    await this.lease.release({ requests: 1, tokens, nanoDollars });
+    // The row is in the journal before settlement returns (and so before the caller's answer completes).
+    await Promise.all([
+      this.meter.ledger.record(rows),
+      this.lease.release({ requests: 1, tokens, nanoDollars }),
+    ]);
     const receipt: MeterReceipt = {
       ...this.admission,
       costUsd: priced && rows.length > 0 ? Math.round(totalCost * 1e10) / 1e10 : undefined,
