@@ -43,7 +43,8 @@ async function main() {
   const runDir = mkdtempSync(join(tmpdir(), "switchboard-metering-"));
   if (!options["no-build"]) {
     const build = await runCommand("npm", ["run", "build"], { timeoutMs: 300_000, env: process.env });
-    if (build.code !== 0) throw new Error(`npm run build failed: ${(build.stdout + build.stderr).slice(-500)}`);
+    if (build.code !== 0)
+      throw new Error(`npm run build failed: ${(build.stdout + build.stderr).slice(-500)}`);
   }
   // The gateway keeps its data directory (SQLite, usage journal) under the working directory: one per run.
   process.chdir(runDir);
