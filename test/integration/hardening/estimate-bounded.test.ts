@@ -166,6 +166,37 @@ describe("estimated usage is bounded, flagged, and the caller's usage equals the
     });
   }
 
+  it("a caller that leaves mid-stream is billed a bounded, flagged estimate of what it was sent", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "talker-limited", messages: MESSAGES, stream: true }),
+      signal: controller.signal,
+    });
+    const requestId = response.headers.get("x-request-id") ?? "";
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let received = 0;
+    while (received < 64 * 1024) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += value.length;
+    }
+    controller.abort();
+    let row: UsageRecord | undefined;
+    for (let waited = 0; row === undefined && waited < 10_000; waited += 100) {
+      await gateway.usage.ledger.flush();
+      row = (await gateway.usage.store.query({}, undefined, 100)).find(
+        (each) => each.requestId === requestId,
+      );
+      if (row === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(row !== undefined, "the cut stream has its row");
+    assert.equal(row.usageEstimated, true);
+    assert.ok(row.completionTokens > 0, "what was generated is billed");
+    assert.ok(row.completionTokens <= 1_000, `capped at the model's output limit: ${row.completionTokens}`);
+  });
+
   it("Connect stream: the usage event is flagged and equals the ledger row", async () => {
     const { chat } = createSwitchboardClient({ baseUrl: gateway.url, apiKey: key });
     const messages = [
