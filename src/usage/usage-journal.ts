@@ -142,9 +142,10 @@ export class UsageJournal {
 
   /**
    * Closes the segment being written and hands it over for the database; undefined when nothing is written yet.
-   * Rows still queued for this turn's write go to the next segment.
+   * Rows queued for this turn's write are written first, so a flush carries every row recorded before it.
    */
   async seal(): Promise<SealedSegment | undefined> {
+    this.writeQueued();
     const segment = this.current;
     if (segment === undefined) return undefined;
     this.current = undefined;
@@ -188,7 +189,13 @@ export class UsageJournal {
   /** Writes what is queued now and stops the fsync timer (shutdown; `seal` then closes the last segment). */
   close(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
-    if (this.scheduled !== undefined) clearImmediate(this.scheduled);
+    this.writeQueued();
+  }
+
+  /** The group write of this turn, now instead of at the turn's end. */
+  private writeQueued(): void {
+    if (this.scheduled === undefined) return;
+    clearImmediate(this.scheduled);
     this.commit();
   }
 

@@ -108,6 +108,23 @@ describe("usage journal: group commit, journal before acknowledge", () => {
     await database.close();
   });
 
+  it("a flush in the same turn as a record carries that row (nothing waits for the turn's end)", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "journal-"));
+    const database = await openDatabase({ sqlitePath: ":memory:" });
+    const store = new UsageStore(database.db, database.dialect);
+    const ledger = new UsageLedger({
+      journal: new UsageJournal({ directory, fsync: "interval" }),
+      store,
+      flushIntervalMs: 60_000,
+    });
+    const written = ledger.record([row("same-turn")]);
+    await ledger.flush();
+    await written;
+    assert.equal(await store.count(), 1);
+    await ledger.drain();
+    await database.close();
+  });
+
   it("orphaned segments of a dead process are replayed once, torn last line ignored", async () => {
     const directory = mkdtempSync(join(tmpdir(), "journal-"));
     writeFileSync(
