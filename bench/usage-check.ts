@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConfiguredModelCatalog } from "../src/core/catalog/model-catalog.js";
 import type { ChatContext } from "../src/core/chat/dispatcher.js";
 import type { Principal } from "../src/core/types/principal.js";
 import type { LimitStore } from "../src/limits/limit-store.js";
@@ -11,7 +12,6 @@ import { Limiter } from "../src/limits/limiter.js";
 import { LocalLimitStore } from "../src/limits/local-limit-store.js";
 import { RedisLimitStore } from "../src/limits/redis-limit-store.js";
 import { openDatabase } from "../src/store/database.js";
-import { deploymentResolver } from "../src/usage/model-deployments.js";
 import { PriceTable } from "../src/usage/price-table.js";
 import { UsageJournal } from "../src/usage/usage-journal.js";
 import { UsageLedger } from "../src/usage/usage-ledger.js";
@@ -70,7 +70,7 @@ async function run(name: string, store: LimitStore): Promise<void> {
   const limiter = new Limiter({ store, seed: async () => 0 });
   const meter = new UsageMeter({
     prices: new PriceTable(),
-    deploymentsFor: deploymentResolver([
+    catalog: new ConfiguredModelCatalog([
       {
         id: "d",
         modelName: "mock-gpt",

@@ -3,7 +3,9 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { sql } from "kysely";
 import { UsageService } from "../gen/switchboard/v1/usage_service_pb.js";
 import { createUsageService } from "./connect/usage-service.js";
+import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import type { Deployment } from "./core/types/deployment.js";
+import { SqlKeyStore } from "./keys/sql-key-store.js";
 import type { LimitStore } from "./limits/limit-store.js";
 import { Limiter, type Limiter as LimiterType, type StoreFailurePolicy } from "./limits/limiter.js";
 import { LocalLimitStore } from "./limits/local-limit-store.js";
@@ -12,7 +14,6 @@ import type { Logger } from "./logging/logger.js";
 import type { RestRoute } from "./rest/rest-shim.js";
 import { usageRestRoutes } from "./rest/usage-routes.js";
 import type { GatewayDatabase } from "./store/database.js";
-import { deploymentResolver } from "./usage/model-deployments.js";
 import { PriceTable } from "./usage/price-table.js";
 import { SqliteUsageWriter } from "./usage/sqlite-usage-writer.js";
 import { UsageFeed } from "./usage/usage-feed.js";
@@ -50,6 +51,8 @@ export interface UsageModuleOptions {
   database: GatewayDatabase;
   deployments: readonly Deployment[];
   aliases?: Readonly<Record<string, string>>;
+  /** The catalog the gateway and router use (main.ts shares one); absent: built from deployments and aliases. */
+  catalog?: ModelCatalog;
   /** The journal lives in `<dataDir>/usage-journal`. */
   dataDir: string;
   /** Shared counters across replicas; absent: counters in this process. */
@@ -165,7 +168,11 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
   });
   const meter = new UsageMeter({
     prices,
-    deploymentsFor: deploymentResolver(options.deployments, options.aliases),
+    catalog:
+      options.catalog ??
+      new ConfiguredModelCatalog(options.deployments, {
+        ...(options.aliases ? { aliases: options.aliases } : {}),
+      }),
     limiter,
     ledger,
     logger,
@@ -174,7 +181,17 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
     if (!deployment.model.includes("*") && prices.forDeployment(deployment) === undefined)
       meter.warnUnpriced(deployment);
   }
-  const reader = new UsageReader(store, feed, () => ledger.flush());
+  const keyStore = new SqlKeyStore(options.database.db);
+  const reader = new UsageReader(
+    store,
+    feed,
+    () => ledger.flush(),
+    // A team admin's key filter is checked against the key's team (same database as the keys).
+    async (keyId) => {
+      const key = await keyStore.getKey(keyId, new Date());
+      return key === undefined ? undefined : (key.teamId ?? null);
+    },
+  );
   return {
     meter,
     limiter,

@@ -1,3 +1,5 @@
+import type { ModelCatalog } from "../core/catalog/model-catalog.js";
+import type { ResolvedRequest } from "../core/catalog/resolved-request.js";
 import type { ChatContext } from "../core/chat/dispatcher.js";
 import type {
   BilledUsage,
@@ -7,6 +9,12 @@ import type {
   MeterSnapshot,
   MeterTicket,
 } from "../core/chat/metering.js";
+import {
+  completionTokensFromBytes,
+  estimatePrompt,
+  estimateTokens,
+  requestText,
+} from "../core/estimate/token-estimate.js";
 import type { ChatRequest, Usage } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { Attempt, RoutingInfo } from "../core/types/routing.js";
@@ -17,19 +25,14 @@ import type { Logger } from "../logging/logger.js";
 import { costOf } from "./cost.js";
 import type { ModelPrice } from "./model-price.js";
 import type { PriceTable } from "./price-table.js";
-import {
-  completionTokensFromBytes,
-  estimateTokens,
-  promptTokensTypical,
-  promptTokensUpperBound,
-  requestText,
-} from "./token-estimate.js";
+import { UnpricedWarnings } from "./unpriced-warnings.js";
 import type { UsageLedger } from "./usage-ledger.js";
-import type { UsageRecord } from "./usage-record.js";
+import { scrubbedRecord, type UsageRecord } from "./usage-record.js";
 
 export interface UsageMeterOptions {
   prices: PriceTable;
-  deploymentsFor: (model: string) => Deployment[];
+  /** The model catalog the gateway and the router use (pricing looks deployments up by id). */
+  catalog: ModelCatalog;
   limiter: Limiter;
   ledger: UsageLedger;
   logger?: Logger | undefined;
@@ -45,14 +48,15 @@ const TRACKING_LIMIT_USD = 9_000_000;
 /**
  * The Metering port's implementation: worst-case pricing and atomic reservation at admission (Limiter), one
  * ledger row per attempt and the actual amounts at settlement. Unpriced models are flagged (cost null) and
- * warned about once per model, never billed as zero.
+ * warned about once per model per interval (bounded: unpriced-warnings.ts), never billed as zero.
  */
 export class UsageMeter implements Metering {
-  private readonly warned = new Set<string>();
+  private readonly unpriced: UnpricedWarnings;
   private readonly defaultMaxOutput: number;
 
   constructor(private readonly options: UsageMeterOptions) {
     this.defaultMaxOutput = options.defaultMaxOutputTokens ?? 4_096;
+    this.unpriced = new UnpricedWarnings({ logger: options.logger });
   }
 
   async admit(request: ChatRequest, context: ChatContext): Promise<MeterTicket> {
@@ -72,7 +76,10 @@ export class UsageMeter implements Metering {
         tracking: true,
       });
     }
-    const demand = rules.length > 0 ? this.worstCase(request) : { requests: 1, tokens: 0, nanoDollars: 0 };
+    const demand =
+      rules.length > 0
+        ? this.worstCase(request, context.resolved ?? this.resolve(request))
+        : { requests: 1, tokens: 0, nanoDollars: 0 };
     const lease = await this.options.limiter.reserve(
       rules,
       demand,
@@ -81,11 +88,21 @@ export class UsageMeter implements Metering {
     return new Ticket(this, request, context, lease, rules.length > 0 ? snapshotOf(lease, demand) : {});
   }
 
-  /** Worst case of a request over every deployment that may serve it. */
-  worstCase(request: ChatRequest): Demand {
-    const deployments = this.options.deploymentsFor(request.model);
+  /** A caller that did not come through ChatGateway's admission (benches): resolve here, without fallbacks. */
+  private resolve(request: ChatRequest): ResolvedRequest {
+    const group = this.options.catalog.resolve(request.model) ?? { name: request.model, deployments: [] };
+    return { group, fallbacks: new Map(), prompt: estimatePrompt(request) };
+  }
+
+  /**
+   * Worst case of a request over every deployment that may serve it: its group's and those of every fallback
+   * group the caller may reach (a fallback to a dearer model must not spend more than was reserved).
+   */
+  worstCase(request: ChatRequest, resolved: ResolvedRequest): Demand {
+    const deployments = [...resolved.group.deployments];
+    for (const group of resolved.fallbacks.values()) deployments.push(...group.deployments);
     const choices = request.n ?? 1;
-    const promptBound = promptTokensUpperBound(request);
+    const promptBound = resolved.prompt.upperBound;
     let nanoDollars = 0;
     let maxOutputSeen = 0;
     for (const deployment of deployments) {
@@ -121,7 +138,7 @@ export class UsageMeter implements Metering {
       request.maxTokens === undefined
         ? 0
         : Math.min(request.maxTokens * choices, maxOutputSeen || request.maxTokens * choices);
-    return { requests: 1, tokens: promptTokensTypical(request) + requested, nanoDollars };
+    return { requests: 1, tokens: resolved.prompt.tokens + requested, nanoDollars };
   }
 
   /**
@@ -142,12 +159,7 @@ export class UsageMeter implements Metering {
   }
 
   private deploymentOf(routing: RoutingInfo): Deployment | undefined {
-    return (
-      this.options
-        .deploymentsFor(routing.modelGroup)
-        .find((candidate) => candidate.id === routing.deployment) ??
-      this.options.deploymentsFor(routing.model).find((candidate) => candidate.id === routing.deployment)
-    );
+    return this.options.catalog.deployment(routing.deployment);
   }
 
   private maxOutput(request: ChatRequest, deployment: Deployment, price: ModelPrice | undefined): number {
@@ -163,22 +175,13 @@ export class UsageMeter implements Metering {
     if (routing === undefined) return undefined;
     const deploymentId = attempt?.deployment ?? routing.deployment;
     const model = attempt?.model ?? routing.model;
-    const group = this.options.deploymentsFor((attempt ? groupOf(attempt) : undefined) ?? routing.modelGroup);
-    const deployment =
-      group.find((candidate) => candidate.id === deploymentId) ??
-      this.options.deploymentsFor(model).find((candidate) => candidate.id === deploymentId);
+    const deployment = this.options.catalog.deployment(deploymentId);
     if (deployment !== undefined) return this.options.prices.forDeployment({ ...deployment, model });
     return this.options.prices.lookup(attempt?.provider ?? routing.provider, model);
   }
 
   warnUnpriced(deployment: Pick<Deployment, "provider" | "model">): void {
-    const name = `${deployment.provider}/${deployment.model}`;
-    if (this.warned.has(name)) return;
-    this.warned.add(name);
-    this.options.logger?.warn(
-      { provider: deployment.provider, model: deployment.model },
-      "model is unpriced: its cost is reported as unknown (null), not zero; set model_info prices or load a price file",
-    );
+    this.unpriced.warn(deployment.provider, deployment.model);
   }
 
   get ledger(): UsageLedger {
@@ -279,7 +282,7 @@ class Ticket implements MeterTicket {
       );
       const prompt =
         usage?.promptTokens ??
-        Math.min(await estimateTokens(requestText(this.request).text), promptTokensUpperBound(this.request));
+        Math.min(await estimateTokens(requestText(this.request)), estimatePrompt(this.request).upperBound);
       if (usage === undefined || generated > 0) {
         estimated = true;
         usage = {
@@ -366,14 +369,19 @@ class Ticket implements MeterTicket {
         status,
         stream: outcome.stream,
         cacheStatus: "none",
-        startedAt: this.startedAtIso,
-        endedAt,
+        // Each attempt's own times; a stream's committed attempt ends when the stream does.
+        startedAt:
+          attempt.startedAt !== undefined ? new Date(attempt.startedAt).toISOString() : this.startedAtIso,
+        endedAt:
+          attempt.endedAt !== undefined && !(last && outcome.stream)
+            ? new Date(attempt.endedAt).toISOString()
+            : endedAt,
       });
     });
     const nanoDollars = Math.round(totalCost * NANO);
     // The row is in the journal before settlement returns (and so before the caller's answer completes).
     await Promise.all([
-      this.meter.ledger.record(rows),
+      this.meter.ledger.record(rows.map(scrubbedRecord)),
       this.lease.release({ requests: 1, tokens, nanoDollars }),
     ]);
     const receipt: MeterReceipt = {

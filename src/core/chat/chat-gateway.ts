@@ -1,4 +1,6 @@
+import type { ModelCatalog } from "../catalog/model-catalog.js";
 import { GatewayError, invalidRequest, toGatewayError } from "../errors/gateway-error.js";
+import { estimatePrompt } from "../estimate/token-estimate.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "../types/chat.js";
 import type { Attempt, RoutingInfo } from "../types/routing.js";
 import type { ChatContext, CommittedStream, Dispatcher, ModelDescriptor } from "./dispatcher.js";
@@ -6,6 +8,7 @@ import { assertNoEgressFields } from "./forbidden-fields.js";
 import type { BilledUsage, Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
 import { StreamTap } from "./stream-tap.js";
+import { validateChatRequest } from "./validate-chat-request.js";
 
 /**
  * The transport-neutral heart: both edges call it. It checks what no edge may skip (model access, egress
@@ -13,6 +16,8 @@ import { StreamTap } from "./stream-tap.js";
  * starts with `response-start` and ends with the `finish` of every choice and then exactly one `usage`.
  */
 export interface ChatGatewayOptions {
+  /** Model names → deployments: the one resolution, done here once per request. */
+  catalog: ModelCatalog;
   /** Gateway-wide `drop_params`; a request may also ask for it. */
   dropParams: boolean;
   /** Budgets, rate limits and the usage ledger; absent: nothing is metered. */
@@ -22,14 +27,14 @@ export interface ChatGatewayOptions {
 export class ChatGateway {
   constructor(
     private readonly dispatcher: Dispatcher,
-    private readonly options: ChatGatewayOptions = { dropParams: false },
+    private readonly options: ChatGatewayOptions,
   ) {}
 
   async complete(
     request: ChatRequest,
     context: ChatContext,
   ): Promise<{ response: ChatResponse; routing: RoutingInfo; metering?: MeterReceipt }> {
-    this.admit(request, context);
+    context = this.admit(request, context);
     const metering = this.options.metering;
     if (metering === undefined) return this.dispatcher.complete(request, context);
     const ticket = await metering.admit(request, context);
@@ -70,7 +75,7 @@ export class ChatGateway {
   }
 
   async stream(request: ChatRequest, context: ChatContext): Promise<CommittedStream> {
-    this.admit(request, context);
+    context = this.admit(request, context);
     const metering = this.options.metering;
     if (metering === undefined) {
       const committed = await this.dispatcher.stream(request, context);
@@ -111,16 +116,22 @@ export class ChatGateway {
 
   /** Models the principal may use; a key that may not use a model does not see it. */
   listModels(context: Pick<ChatContext, "principal">): ModelDescriptor[] {
-    return this.dispatcher.listModels().filter((model) => mayUseModel(context.principal, model.id));
+    return this.options.catalog.list().filter((model) => mayUseModel(context.principal, model.id));
   }
 
-  private admit(request: ChatRequest, context: ChatContext): void {
+  /**
+   * Checks what no edge may skip and resolves the request once: its model group, the fallback groups this
+   * caller may reach, and the prompt estimate, carried on the returned context for the router and metering.
+   */
+  private admit(request: ChatRequest, context: ChatContext): ChatContext {
+    validateChatRequest(request);
     if (this.options.dropParams && request.dropParams === undefined) request.dropParams = true;
     if (request.passthrough !== undefined) assertNoEgressFields(request.passthrough, "");
     if (request.providerOptions !== undefined)
       assertNoEgressFields(request.providerOptions, "provider_options");
     if (request.model.length === 0) throw invalidRequest("'model' is required.", "model");
-    if (!this.dispatcher.hasModel(request.model)) {
+    const group = this.options.catalog.resolve(request.model);
+    if (group === undefined) {
       throw new GatewayError(
         "model_not_found",
         `The model '${request.model}' does not exist or is not served here.`,
@@ -136,6 +147,8 @@ export class ChatGateway {
         reason: "model_not_allowed",
       });
     }
+    const fallbacks = this.dispatcher.fallbackGroups(group, request, context);
+    return { ...context, resolved: { group, fallbacks, prompt: estimatePrompt(request) } };
   }
 }
 
@@ -159,7 +172,15 @@ function withAttemptSink(context: ChatContext, attempts: Attempt[]): ChatContext
   return {
     ...context,
     onAttempt: (attempt) => {
-      attempts.push(attempt);
+      // The router reports an attempt when it ends: that moment, and its latency, are the attempt's own times.
+      // A retry or fallback starts after the attempt before it ended (only hedges overlap); the clamp absorbs the
+      // sub-millisecond skew between the router's monotonic clock and the wall clock.
+      const endedAt = attempt.endedAt ?? Date.now();
+      const previous = attempts[attempts.length - 1]?.endedAt;
+      let startedAt = attempt.startedAt ?? Math.round(endedAt - attempt.latencyMs);
+      if (previous !== undefined && attempt.reason !== "hedge")
+        startedAt = Math.min(endedAt, Math.max(startedAt, previous));
+      attempts.push({ ...attempt, endedAt, startedAt });
       outer?.(attempt);
     },
   };

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { StreamTap } from "../../../src/core/chat/stream-tap.js";
+import {
+  completionTokensFromBytes,
+  completionTokensFromText,
+} from "../../../src/core/estimate/token-estimate.js";
 import type { ChatEvent } from "../../../src/core/types/chat.js";
 import type { StreamDecoder } from "../../../src/core/types/provider.js";
 import { AnthropicStreamDecoder } from "../../../src/providers/anthropic/anthropic-stream-decoder.js";
 import { MistralStreamDecoder } from "../../../src/providers/mistral/mistral-stream-decoder.js";
 import { OpenAIStreamDecoder } from "../../../src/providers/openai/openai-stream-decoder.js";
 import { SseParser } from "../../../src/providers/shared/sse.js";
-import { completionTokensFromBytes, completionTokensFromText } from "../../../src/usage/token-estimate.js";
 import { hasConformance, readChunks, readConformance } from "../../helpers/conformance.js";
 
 /** A recording decoded into batches, one per upstream message (what the router hands the core). */
