@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { startApp } from "./app.js";
+import { catalogOf, type RouterSettings, registerConfiguredSecrets, startApp } from "./app.js";
 import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
 import { formatCheckReport } from "./config/check.js";
@@ -8,13 +8,14 @@ import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
-import type { RouterOptions } from "./router/router.js";
 import { closeOnSignal } from "./server/shutdown.js";
+import { ensurePrivateDirectory } from "./shared/private-files.js";
+import { urlPasswords } from "./shared/secret-scrubber.js";
 import { openUsageModule } from "./usage-module.js";
 
-function routerOptions(config: GatewayConfig): Partial<RouterOptions> {
+function routerOptions(config: GatewayConfig): RouterSettings {
   const router = config.router;
-  const options: Partial<RouterOptions> = {
+  const options: RouterSettings = {
     aliases: Object.fromEntries(
       Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
     ),
@@ -114,8 +115,12 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${formatCheckReport(config)}\n`);
     return 0;
   }
+  const secrets = [config.masterKey, ...urlPasswords(config.databaseUrl), ...urlPasswords(config.redisUrl)];
+  registerConfiguredSecrets(config.deployments, secrets);
   const logger = createLogger();
   for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  // Local state is the gateway user's alone: the data directory is 0700 (narrowed if an older run made it 0755).
+  ensurePrivateDirectory(config.dataDir);
   let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
   try {
     masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
@@ -126,6 +131,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  // A generated master key is shown once on the banner (stderr), and scrubbed from everything else.
+  if (masterKey.generated !== undefined) secrets.push(masterKey.generated);
+  registerConfiguredSecrets([], secrets);
   const keys = await openKeysModule({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -133,10 +141,13 @@ async function main(argv: readonly string[]): Promise<number> {
     masterKey,
     logger,
   });
+  const router = routerOptions(config);
+  // One model catalog for the gateway, the router and usage.
+  const catalog = catalogOf(config.deployments, router);
   const usage = await openUsageModule({
     database: keys.database,
     deployments: config.deployments,
-    aliases: routerOptions(config).aliases ?? {},
+    catalog,
     dataDir: config.dataDir,
     redisUrl: config.redisUrl,
     logger,
@@ -151,7 +162,8 @@ async function main(argv: readonly string[]): Promise<number> {
     connectionLimits: config.server.connectionLimits,
     masterKey,
     dropParams: config.dropParams,
-    router: routerOptions(config),
+    router,
+    catalog,
     logger,
     authenticator: keys.authenticator,
     extraRestRoutes: [...keys.restRoutes, ...usage.restRoutes],
@@ -160,6 +172,7 @@ async function main(argv: readonly string[]): Promise<number> {
       usage.connectRoutes(router);
     },
     metering: usage.meter,
+    secrets,
     // In-flight requests have finished (and settled) before this runs: drain the ledger, then close the database.
     onClose: async () => {
       await usage.close();
