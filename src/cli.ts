@@ -1,15 +1,20 @@
 import { parseArgs } from "node:util";
+import { isOperatorCommand, operatorOverview } from "./cli/index.js";
 
 export type Command =
   | { kind: "serve"; config?: string; port?: number; host?: string }
   | { kind: "check"; config?: string }
   | { kind: "help" }
+  /** `switchboard keys|teams|members|usage|models|config …`: run by src/cli/ against a running gateway. */
+  | { kind: "operator"; argv: string[] }
   | { kind: "version" };
 
 export const USAGE = `Usage:
   switchboard [--config FILE] [--port N] [--host ADDRESS]   run the gateway (LiteLLM-style flags)
   switchboard check --config FILE                            validate a config and print the resolved deployments
   switchboard --help | --version
+
+${operatorOverview()}
 
 Environment: SWITCHBOARD_CONFIG, PORT, HOST, SWITCHBOARD_MASTER_KEY, DATABASE_URL, REDIS_URL,
 SWITCHBOARD_DATA_DIR, SWITCHBOARD_LOG_LEVEL, and provider keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, …).`;
@@ -24,6 +29,7 @@ function port(value: string | undefined): number | undefined {
 
 /** Parses the command line; throws an Error with a message for the user on bad flags. */
 export function parseCommand(argv: readonly string[]): Command {
+  if (isOperatorCommand(argv)) return { kind: "operator", argv: [...argv] };
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,

@@ -86,6 +86,11 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
     return 2;
   }
+  if (command.kind === "operator") {
+    // Runs the command and exits the process with its code (src/cli/main.ts).
+    const { main: operatorMain } = await import("./cli/main.js");
+    return operatorMain(command.argv);
+  }
   if (command.kind === "help") {
     process.stdout.write(`${USAGE}\n`);
     return 0;

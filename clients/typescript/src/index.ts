@@ -5,9 +5,13 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import { ChatService } from "../../../gen/switchboard/v1/chat_service_pb.js";
+import { KeysService } from "../../../gen/switchboard/v1/keys_service_pb.js";
+import { UsageService } from "../../../gen/switchboard/v1/usage_service_pb.js";
 
 export * from "../../../gen/switchboard/v1/chat_service_pb.js";
 export * from "../../../gen/switchboard/v1/error_detail_pb.js";
+export * from "../../../gen/switchboard/v1/keys_service_pb.js";
+export * from "../../../gen/switchboard/v1/usage_service_pb.js";
 
 export type SwitchboardProtocol = "connect" | "grpc" | "grpc-web";
 
@@ -27,6 +31,10 @@ export interface SwitchboardClientOptions {
 
 export interface SwitchboardClient {
   chat: Client<typeof ChatService>;
+  /** Virtual keys and teams (admins and team admins). */
+  keys: Client<typeof KeysService>;
+  /** The usage ledger: records, summaries and a live feed. */
+  usage: Client<typeof UsageService>;
   transport: Transport;
 }
 
@@ -65,5 +73,10 @@ export function createSwitchboardTransport(options: SwitchboardClientOptions): T
 /** A typed client for the gateway's services over Connect, gRPC or gRPC-Web. */
 export function createSwitchboardClient(options: SwitchboardClientOptions): SwitchboardClient {
   const transport = createSwitchboardTransport(options);
-  return { chat: createClient(ChatService, transport), transport };
+  return {
+    chat: createClient(ChatService, transport),
+    keys: createClient(KeysService, transport),
+    usage: createClient(UsageService, transport),
+    transport,
+  };
 }
