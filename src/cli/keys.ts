@@ -157,7 +157,7 @@ const KEY_FIELD_FLAGS: FlagSpecs = {
     value: "TIME",
     description: "expiry, RFC 3339 (or a duration from now, e.g. 30d)",
   },
-  tag: { type: "string", multiple: true, value: "TAG", description: "label for reporting (repeatable)" },
+  tag: { type: "string", multiple: true, value: "TAG", description: "label for reporting" },
   metadata: { type: "string", value: "JSON", description: "free-form JSON object" },
 };
 

@@ -59,7 +59,7 @@ const TEAM_FIELD_FLAGS: FlagSpecs = {
   models: { type: "string", multiple: true, value: "A,B", description: "models the team's keys may call" },
   ...LIMIT_FLAGS,
   "max-key-duration": { type: "string", value: "DURATION", description: "longest lifetime of a team key" },
-  tag: { type: "string", multiple: true, value: "TAG", description: "label for reporting (repeatable)" },
+  tag: { type: "string", multiple: true, value: "TAG", description: "label for reporting" },
   metadata: { type: "string", value: "JSON", description: "free-form JSON object" },
 };
 
