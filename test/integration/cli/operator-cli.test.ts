@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { EXIT } from "../../../src/cli/exit-codes.js";
 import { COMMANDS, commandHelp, NOUNS, nounHelp, operatorOverview } from "../../../src/cli/index.js";
+import { colorAllowed, table } from "../../../src/cli/output.js";
 import { type KeysGateway, MASTER_KEY, startKeysGateway } from "../../helpers/keys-gateway.js";
 
 const ROOT = new URL("../../../", import.meta.url);
@@ -417,5 +418,30 @@ describe("switchboard --help", () => {
     const bin = readFileSync(new URL("bin/switchboard.js", ROOT), "utf8");
     const listed = /OPERATOR_NOUNS = (\[[^\]]*\])/.exec(bin)?.[1];
     assert.deepEqual(JSON.parse(listed ?? "[]"), [...NOUNS]);
+  });
+});
+
+describe("table output", () => {
+  it("colours only on a TTY, never with NO_COLOR or TERM=dumb", () => {
+    assert.equal(colorAllowed({ isTTY: true }, {}), true);
+    assert.equal(colorAllowed({ isTTY: false }, {}), false);
+    assert.equal(colorAllowed({}, {}), false);
+    assert.equal(colorAllowed({ isTTY: true }, { NO_COLOR: "1" }), false);
+    assert.equal(colorAllowed({ isTTY: true }, { TERM: "dumb" }), false);
+  });
+
+  it("aligns columns before colouring, so escapes never skew them", () => {
+    const rows = [
+      ["key_1", { text: "active", style: "green" as const }, "sk-sb-…a1b2"],
+      ["key_22222", { text: "revoked", style: "red" as const }, "sk-sb-…c3d4"],
+    ];
+    const plain = table({ color: false }, ["ID", "STATE", "SECRET"], rows);
+    const coloured = table({ color: true }, ["ID", "STATE", "SECRET"], rows);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes is the point
+    assert.equal(coloured.replace(/\u001b\[\d+m/g, ""), plain);
+    assert.notEqual(coloured, plain);
+    const lines = plain.trimEnd().split("\n");
+    const column = lines[0]?.indexOf("SECRET");
+    for (const line of lines.slice(1)) assert.equal(line.indexOf("sk-sb-"), column);
   });
 });
