@@ -28,6 +28,7 @@ function chatContext(context: HandlerContext): ChatContext {
     requestId: context.values.get(requestIdKey),
     principal: principalOf(context),
     signal: context.signal,
+    surface: "rpc",
     ...(timeout !== undefined ? { deadline: Date.now() + timeout } : {}),
   };
 }
