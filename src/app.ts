@@ -10,9 +10,16 @@ import { ChatGateway } from "./core/chat/chat-gateway.js";
 import type { Metering } from "./core/chat/metering.js";
 import type { Deployment } from "./core/types/deployment.js";
 import { createLogger, type Logger } from "./logging/logger.js";
+import {
+  type DeploymentHealth,
+  GatewayMetrics,
+  type GatewayMetricsOptions,
+} from "./observability/metrics.js";
+import { Readiness, type ReadinessOptions } from "./observability/readiness.js";
 import { ProviderInvoker } from "./providers/provider-invoker.js";
 import { getProvider } from "./providers/registry.js";
 import { UpstreamExecutor } from "./providers/shared/execute.js";
+import { metricsRoute } from "./rest/observability-routes.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
 import { withMatrixAccess } from "./rest/route-access.js";
 import { Router, type RouterOptions } from "./router/router.js";
@@ -57,6 +64,15 @@ export interface AppOptions {
   connectionLimits?: Partial<ConnectionLimits>;
   /** Secrets beyond the deployments' credentials (the master key, connection-string passwords) to scrub. */
   secrets?: Iterable<string | undefined>;
+  /** `GET /metrics` (on by default) and what `/health/readiness` checks (docs/observability.md). */
+  observability?: ObservabilityOptions;
+}
+
+export interface ObservabilityOptions {
+  /** false: no `/metrics` route and no observer on the request path. */
+  metrics?: false | (GatewayMetricsOptions & { auth?: "master_key" | "none" });
+  /** Dependencies readiness probes; absent: readiness reports shutdown only. */
+  readiness?: ReadinessOptions;
 }
 
 /**
@@ -103,18 +119,40 @@ export async function startApp(options: AppOptions): Promise<App> {
           },
         }));
   const router = new Router(catalog, invoker, { ...routerOptions, stateStore });
+  const observability = options.observability ?? {};
+  const readiness =
+    observability.readiness === undefined ? undefined : new Readiness(observability.readiness);
+  const metricsOptions = observability.metrics === false ? undefined : (observability.metrics ?? {});
+  const metrics =
+    metricsOptions === undefined
+      ? undefined
+      : new GatewayMetrics(metricsOptions, {
+          deployments: () => deploymentHealth(options.deployments, stateStore),
+          ...(observability.readiness?.journalDepth !== undefined
+            ? { journalDepth: observability.readiness.journalDepth }
+            : {}),
+        });
   const gateway = new ChatGateway(router, {
     catalog,
     dropParams: options.dropParams ?? false,
     tokenCounter: invoker,
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
+    ...(metrics !== undefined ? { observer: metrics } : {}),
   });
   const authenticator =
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };
   const rest = new RestShim({ gateway, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health }, [
     // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
-    ...withMatrixAccess([...coreRestRoutes(), ...(options.extraRestRoutes ?? [])]),
+    ...withMatrixAccess([
+      ...coreRestRoutes(readiness),
+      ...(metrics !== undefined && metricsOptions?.auth !== "none" ? [metricsRoute(metrics)] : []),
+      ...(options.extraRestRoutes ?? []),
+    ]),
+    // `metrics_auth: none`: an explicit choice in the config, outside the matrix.
+    ...(metrics !== undefined && metricsOptions?.auth === "none"
+      ? [{ ...metricsRoute(metrics), access: "public" as const }]
+      : []),
   ]);
   const server = await startServer({
     host: options.host,
@@ -142,6 +180,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         await server.close(graceMs);
         await invoker.close();
         await stateStore.close();
+        await readiness?.close();
         await options.onClose?.();
       })();
       return closing;
@@ -158,5 +197,26 @@ export function catalogOf(
     aliases: router.aliases ?? {},
     hiddenAliases: router.hiddenAliases ?? [],
     capabilitiesOf: (provider) => getProvider(provider)?.capabilities ?? [],
+  });
+}
+
+/** Each deployment's routing state, read from the router's state store at scrape time. */
+async function deploymentHealth(
+  deployments: readonly Deployment[],
+  stateStore: RouterStateStore,
+): Promise<DeploymentHealth[]> {
+  const states = await stateStore.snapshot(
+    deployments.map((deployment) => deployment.id),
+    Date.now(),
+  );
+  return deployments.map((deployment) => {
+    const health = states.get(deployment.id)?.health ?? "healthy";
+    return {
+      deployment: deployment.id,
+      modelGroup: deployment.modelName,
+      provider: deployment.provider,
+      model: deployment.model,
+      state: health === "healthy" ? 0 : health === "half-open" ? 1 : 2,
+    };
   });
 }

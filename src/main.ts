@@ -8,10 +8,24 @@ import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
+import { databaseProbe, redisProbe } from "./observability/readiness.js";
 import { closeOnSignal } from "./server/shutdown.js";
 import { ensurePrivateDirectory } from "./shared/private-files.js";
 import { urlPasswords } from "./shared/secret-scrubber.js";
 import { openUsageModule } from "./usage-module.js";
+
+/** The package version (built: dist/src/main.js; from source: src/main.ts). */
+function packageVersion(): string {
+  for (const path of ["../../package.json", "../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8")) as { version?: unknown };
+      if (typeof pkg.version === "string") return pkg.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return "unknown";
+}
 
 function routerOptions(config: GatewayConfig): RouterSettings {
   const router = config.router;
@@ -91,10 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (command.kind === "version") {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-      version: string;
-    };
-    process.stdout.write(`switchboard ${pkg.version}\n`);
+    process.stdout.write(`switchboard ${packageVersion()}\n`);
     return 0;
   }
   let config: GatewayConfig;
@@ -173,6 +184,24 @@ async function main(argv: readonly string[]): Promise<number> {
     },
     metering: usage.meter,
     secrets,
+    observability: {
+      metrics: config.server.metrics.enabled
+        ? { auth: config.server.metrics.auth, litellmNames: config.server.metrics.litellmNames }
+        : false,
+      readiness: {
+        database: databaseProbe(keys.database.db),
+        ...(config.redisUrl !== undefined
+          ? {
+              redis: {
+                ...redisProbe(config.redisUrl),
+                required: process.env["SWITCHBOARD_LIMITS_ON_REDIS_FAILURE"] === "fail_closed",
+              },
+            }
+          : {}),
+        journalDepth: () => usage.ledger.backlog(),
+        version: packageVersion(),
+      },
+    },
     // In-flight requests have finished (and settled) before this runs: drain the ledger, then close the database.
     onClose: async () => {
       await usage.close();

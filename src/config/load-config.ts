@@ -186,6 +186,11 @@ function buildServer(
     maxRequestBodyBytes: general?.max_request_body_bytes ?? fromMegabytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES,
     shutdownGraceMs: general?.shutdown_grace_ms ?? DEFAULT_SHUTDOWN_GRACE_MS,
     connectionLimits: connectionLimitSettings(general),
+    metrics: {
+      enabled: general?.metrics_enabled ?? true,
+      auth: general?.metrics_auth ?? "master_key",
+      litellmNames: general?.metrics_litellm_names ?? false,
+    },
   };
 }
 

@@ -211,6 +211,10 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     body_idle_timeout_ms: leaf.positiveCount().optional(),
     keep_alive_timeout_ms: leaf.positiveCount().optional(),
     max_header_bytes: leaf.positiveCount().optional(),
+    // Observability (docs/observability.md).
+    metrics_enabled: leaf.boolean().optional(),
+    metrics_auth: leaf.oneOf(["master_key", "none"] as const).optional(),
+    metrics_litellm_names: leaf.boolean().optional(),
   });
 
   return section("top", {

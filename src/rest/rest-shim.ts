@@ -11,6 +11,7 @@ import { messagesRoutes } from "./anthropic-messages/messages-routes.js";
 import { handleChatCompletions } from "./chat-completions.js";
 import { type HttpRequest, type HttpResponse, header, sendError, sendJson } from "./http-io.js";
 import { handleGetModel, handleListModels } from "./models.js";
+import { type ReadinessSource, readinessHandler } from "./observability-routes.js";
 
 /** Liveness never does I/O; readiness turns false when shutdown starts (GUARDS 11, 15). */
 export interface HealthState {
@@ -52,16 +53,12 @@ export interface RestRoute {
 }
 
 /** Every REST route of the gateway: one table, walked by the authorization-matrix test. */
-export function coreRestRoutes(): RestRoute[] {
+export function coreRestRoutes(readinessSource?: ReadinessSource): RestRoute[] {
   const health = (context: RestContext) => {
     sendJson(context.response, 200, { status: "healthy" });
     return 200;
   };
-  const readiness = (context: RestContext) => {
-    const ready = context.deps.health.ready;
-    sendJson(context.response, ready ? 200 : 503, { status: ready ? "healthy" : "shutting_down" });
-    return ready ? 200 : 503;
-  };
+  const readiness = readinessHandler(readinessSource);
   return [
     { method: "POST", path: "/v1/chat/completions", access: "authenticated", handler: handleChatCompletions },
     { method: "POST", path: "/chat/completions", access: "authenticated", handler: handleChatCompletions },
