@@ -1,3 +1,5 @@
+import { scrubSecrets } from "../shared/secret-scrubber.js";
+
 /**
  * A label whose values come from outside the gateway's control (model groups matched by a wildcard, provider
  * model names): the first `cap` distinct values are kept, every later one reads `other`, so a caller sending a
@@ -12,6 +14,8 @@ export class BoundedLabel {
     if (raw === undefined || raw === "") return "unknown";
     if (this.seen.has(raw)) return raw;
     if (this.seen.size >= this.cap || raw.length > MAX_LABEL_LENGTH) return OTHER;
+    // Checked once per distinct value: a configured secret or a credential shape never becomes a label.
+    if (scrubSecrets(raw) !== raw) return OTHER;
     this.seen.add(raw);
     return raw;
   }

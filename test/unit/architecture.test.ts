@@ -39,6 +39,8 @@ const ALLOWED: Record<string, string[]> = {
   connect: ["core", "auth", "logging", "gen", "keys", "usage"],
   usage: ["core", "keys", "limits", "store", "logging"],
   limits: ["core", "keys"],
+  // Metrics and readiness: fed by the core's RequestObserver port; nothing but app.ts imports them.
+  observability: ["core"],
 };
 
 describe("dependencies point one way (STYLE: core <- router, providers; edges over core)", () => {
