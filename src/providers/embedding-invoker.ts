@@ -1,4 +1,3 @@
-import type { EmbeddingAdapter } from "../core/embeddings/embedding-adapter.js";
 import {
   type EmbedRequest,
   type EmbedResult,
@@ -6,6 +5,7 @@ import {
   sliceInput,
   type Vector,
 } from "../core/embeddings/embed-types.js";
+import type { EmbeddingAdapter } from "../core/embeddings/embedding-adapter.js";
 import { GatewayError, invalidRequest, toGatewayError } from "../core/errors/gateway-error.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { AttemptLimits, HttpProviderAdapter } from "../core/types/provider.js";
@@ -88,7 +88,8 @@ export async function invokeEmbeddings(
   if (signal.aborted) forward();
   else signal.addEventListener("abort", forward, { once: true });
   const parseError =
-    embeddings.parseError?.bind(embeddings) ?? ((status, text, headers) => adapter.parseError(status, text, headers));
+    embeddings.parseError?.bind(embeddings) ??
+    ((status, text, headers) => adapter.parseError(status, text, headers));
   const vectors: Vector[] = new Array(total);
   let promptTokens: number | undefined = 0;
   let model: string | undefined;

@@ -1,8 +1,8 @@
+import type { EmbedRequest, EmbedResult } from "../core/embeddings/embed-types.js";
 import { GatewayError } from "../core/errors/gateway-error.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { AttemptInvoker, ProviderAdapter, ProviderCallContext } from "../core/types/provider.js";
-import type { EmbedRequest, EmbedResult } from "../core/embeddings/embed-types.js";
 import { invokeEmbeddings } from "./embedding-invoker.js";
 import { getProvider } from "./registry.js";
 import { type AttemptLimits, type UpstreamEventStream, UpstreamExecutor } from "./shared/execute.js";
@@ -87,8 +87,16 @@ export class ProviderInvoker implements AttemptInvoker {
         reason: "invalid_request",
       });
     }
-    return invokeEmbeddings(this.executor, adapter, deployment, request, requestId, signal, limits, (id) =>
-      getProvider(id) !== undefined || id === "google" || id === "vertex" || id === "openai_compatible",
+    return invokeEmbeddings(
+      this.executor,
+      adapter,
+      deployment,
+      request,
+      requestId,
+      signal,
+      limits,
+      (id) =>
+        getProvider(id) !== undefined || id === "google" || id === "vertex" || id === "openai_compatible",
     );
   }
 

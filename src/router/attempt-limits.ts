@@ -1,7 +1,7 @@
 import type { Deployment } from "../core/types/deployment.js";
 import type { AttemptLimits } from "../core/types/provider.js";
-import type { RoutableRequest } from "../core/types/routing.js";
 import { DEFAULT_ATTEMPT_LIMITS } from "../core/types/provider.js";
+import type { RoutableRequest } from "../core/types/routing.js";
 
 export interface TimeoutDefaults {
   /** Per-attempt total (LiteLLM `timeout`), ms. */

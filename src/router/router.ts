@@ -3,8 +3,8 @@ import { ConfiguredModelCatalog, type ModelCatalog, type ModelGroup } from "../c
 import type { ResolvedRequest } from "../core/catalog/resolved-request.js";
 import type { ChatContext, CommittedStream, Dispatcher } from "../core/chat/dispatcher.js";
 import { mayUseModel } from "../core/chat/model-access.js";
-import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
 import type { EmbedRequest, EmbedResult } from "../core/embeddings/embed-types.js";
+import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
 import { estimatePrompt, type PromptEstimate } from "../core/estimate/token-estimate.js";
 import type { ChatRequest, ChatResponse } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";

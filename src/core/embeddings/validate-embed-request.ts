@@ -24,11 +24,13 @@ export function validateEmbedRequest(request: EmbedRequest): void {
   }
   if (input.kind === "text") {
     input.texts.forEach((text, index) => {
-      if (text.length === 0) throw invalidRequest(`'input[${index}]' must not be an empty string.`, `input[${index}]`);
+      if (text.length === 0)
+        throw invalidRequest(`'input[${index}]' must not be an empty string.`, `input[${index}]`);
     });
   } else {
     input.tokens.forEach((tokens, index) => {
-      if (tokens.length === 0) throw invalidRequest(`'input[${index}]' must not be an empty token array.`, `input[${index}]`);
+      if (tokens.length === 0)
+        throw invalidRequest(`'input[${index}]' must not be an empty token array.`, `input[${index}]`);
       for (const id of tokens) {
         if (!Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
           throw invalidRequest(
@@ -44,9 +46,6 @@ export function validateEmbedRequest(request: EmbedRequest): void {
     dimensions !== undefined &&
     (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > MAX_EMBED_DIMENSIONS)
   ) {
-    throw invalidRequest(
-      `'dimensions' must be an integer from 1 to ${MAX_EMBED_DIMENSIONS}.`,
-      "dimensions",
-    );
+    throw invalidRequest(`'dimensions' must be an integer from 1 to ${MAX_EMBED_DIMENSIONS}.`, "dimensions");
   }
 }

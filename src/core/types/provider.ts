@@ -1,5 +1,5 @@
-import type { EmbeddingAdapter } from "../embeddings/embedding-adapter.js";
 import type { EmbedRequest, EmbedResult } from "../embeddings/embed-types.js";
+import type { EmbeddingAdapter } from "../embeddings/embedding-adapter.js";
 import type { GatewayError } from "../errors/gateway-error.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "./chat.js";
 import type { Deployment } from "./deployment.js";

@@ -6,6 +6,7 @@ import { parseOpenAIResponse } from "../openai/parse-openai-response.js";
 import type { Environment } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { AZURE_DEFAULT_API_VERSION } from "./azure-api.js";
+import { azureEmbeddings } from "./azure-embeddings.js";
 import { parseAzureError } from "./azure-error.js";
 import { AzureStreamDecoder } from "./azure-stream-decoder.js";
 
@@ -122,4 +123,6 @@ export const azureAdapter: HttpProviderAdapter = {
   parseResponse: (body) => parseOpenAIResponse("azure", body),
   createStreamDecoder: () => new AzureStreamDecoder(),
   parseError: parseAzureError,
+  // --- embeddings (issue 14): OpenAI's wire on Azure's URL and key header (azure-embeddings.ts) ---
+  embeddings: azureEmbeddings,
 };

@@ -105,11 +105,15 @@ export class UpstreamExecutor {
       try {
         return { body: JSON.parse(answer.text), headers };
       } catch (cause) {
-        throw new GatewayError("upstream_protocol", `Provider '${provider}' returned a body that is not JSON.`, {
-          provider,
-          upstreamStatus: answer.status,
-          cause,
-        });
+        throw new GatewayError(
+          "upstream_protocol",
+          `Provider '${provider}' returned a body that is not JSON.`,
+          {
+            provider,
+            upstreamStatus: answer.status,
+            cause,
+          },
+        );
       }
     } catch (error) {
       throw exchange.translate(error);
