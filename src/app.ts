@@ -1,12 +1,15 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
+import { EmbeddingsService } from "../gen/switchboard/v1/embeddings_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
+import { createEmbeddingsService } from "./connect/embeddings-service.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
 import type { Metering } from "./core/chat/metering.js";
+import { EmbeddingsGateway } from "./core/embeddings/embeddings-gateway.js";
 import type { Deployment } from "./core/types/deployment.js";
 import { createLogger, type Logger } from "./logging/logger.js";
 import { ProviderInvoker } from "./providers/provider-invoker.js";
@@ -87,13 +90,26 @@ export async function startApp(options: AppOptions): Promise<App> {
     dropParams: options.dropParams ?? false,
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
   });
+  // Embeddings: the same router, catalog and metering as chat (core/embeddings).
+  const embeddings = new EmbeddingsGateway(router, {
+    catalog,
+    servesEmbeddings: (provider) => {
+      const adapter = getProvider(provider);
+      return adapter?.kind === "http" && adapter.embeddings !== undefined;
+    },
+    dropParams: options.dropParams ?? false,
+    ...(options.metering !== undefined ? { metering: options.metering } : {}),
+  });
   const authenticator =
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };
-  const rest = new RestShim({ gateway, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health }, [
-    // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
-    ...withMatrixAccess([...coreRestRoutes(), ...(options.extraRestRoutes ?? [])]),
-  ]);
+  const rest = new RestShim(
+    { gateway, embeddings, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health },
+    [
+      // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
+      ...withMatrixAccess([...coreRestRoutes(), ...(options.extraRestRoutes ?? [])]),
+    ],
+  );
   const server = await startServer({
     host: options.host,
     port: options.port,
@@ -102,6 +118,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     interceptors: [authAndLogInterceptor(authenticator, logger), authorizationInterceptor()],
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));
+      connectRouter.service(EmbeddingsService, createEmbeddingsService(embeddings));
       options.extraConnectRoutes?.(connectRouter);
     },
     fallback: rest.handle,
@@ -133,6 +150,12 @@ export function catalogOf(
   return new ConfiguredModelCatalog(deployments, {
     aliases: router.aliases ?? {},
     hiddenAliases: router.hiddenAliases ?? [],
-    capabilitiesOf: (provider) => getProvider(provider)?.capabilities ?? [],
+    capabilitiesOf: (provider) => {
+      const adapter = getProvider(provider);
+      if (adapter === undefined) return [];
+      return adapter.kind === "http" && adapter.embeddings !== undefined
+        ? [...adapter.capabilities, "embeddings"]
+        : adapter.capabilities;
+    },
   });
 }

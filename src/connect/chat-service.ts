@@ -22,7 +22,7 @@ function principalOf(context: HandlerContext): Principal {
   return principal;
 }
 
-function chatContext(context: HandlerContext): ChatContext {
+export function chatContext(context: HandlerContext): ChatContext {
   const timeout = context.timeoutMs();
   return {
     requestId: context.values.get(requestIdKey),

@@ -5,8 +5,10 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import { ChatService } from "../../../gen/switchboard/v1/chat_service_pb.js";
+import { EmbeddingsService } from "../../../gen/switchboard/v1/embeddings_service_pb.js";
 
 export * from "../../../gen/switchboard/v1/chat_service_pb.js";
+export * from "../../../gen/switchboard/v1/embeddings_service_pb.js";
 export * from "../../../gen/switchboard/v1/error_detail_pb.js";
 
 export type SwitchboardProtocol = "connect" | "grpc" | "grpc-web";
@@ -27,6 +29,8 @@ export interface SwitchboardClientOptions {
 
 export interface SwitchboardClient {
   chat: Client<typeof ChatService>;
+  /** `embed()`: vectors as packed floats (EmbeddingsService). */
+  embeddings: Client<typeof EmbeddingsService>;
   transport: Transport;
 }
 
@@ -65,5 +69,9 @@ export function createSwitchboardTransport(options: SwitchboardClientOptions): T
 /** A typed client for the gateway's services over Connect, gRPC or gRPC-Web. */
 export function createSwitchboardClient(options: SwitchboardClientOptions): SwitchboardClient {
   const transport = createSwitchboardTransport(options);
-  return { chat: createClient(ChatService, transport), transport };
+  return {
+    chat: createClient(ChatService, transport),
+    embeddings: createClient(EmbeddingsService, transport),
+    transport,
+  };
 }
