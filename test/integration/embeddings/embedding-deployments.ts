@@ -60,6 +60,11 @@ export function embeddingDeployments(url: string): Deployment[] {
       apiBase: `${url}/voyage/v1`,
       apiKey: CANARIES.voyage,
     }),
+    // A hosted model with no row in the shipped price table (unpriced).
+    deployment("emb-unpriced", "voyage", "voyage-finance-2", {
+      apiBase: `${url}/voyage/v1`,
+      apiKey: CANARIES.voyage,
+    }),
     deployment("emb-vllm", "hosted_vllm", "BAAI/bge-m3", { apiBase: `${url}/vllm/v1` }),
     deployment("chat-only", "groq", "llama-3.1-8b", { apiBase: `${url}/groq/v1`, apiKey: "groq-key" }),
     deployment("mock-gpt", "mock", "fixed"),
