@@ -52,10 +52,10 @@ const RECORDED = {
   ),
   titan: firstVector(
     (
-      readCassette("bedrock/cassette-invoke-titan-embed-v2-dimensions.yaml")[0]?.response.parsed_body as {
-        embedding: unknown;
-      }
-    ).embedding,
+      readCassette("bedrock/cassette-invoke-titan-embed-v2-dimensions.yaml")[0]?.response.parsed_body as
+        | { embedding: unknown }
+        | undefined
+    )?.embedding,
   ),
   vertex: firstVector(
     (
