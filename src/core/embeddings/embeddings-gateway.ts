@@ -120,7 +120,9 @@ export class EmbeddingsGateway {
         reason: "model_not_allowed",
       });
     }
-    if (!this.serves(group)) {
+    // A mixed group (chat-only and embedding deployments) routes embeddings to the deployments that serve them.
+    const serving = this.serving(group);
+    if (serving === undefined) {
       throw invalidRequest(
         `The model '${request.model}' has no embeddings: its provider has no embeddings API here.`,
         "model",
@@ -128,13 +130,22 @@ export class EmbeddingsGateway {
     }
     const fallbacks = new Map<string, ModelGroup>();
     for (const [name, target] of this.dispatcher.fallbackGroups(group, request, context)) {
-      if (this.serves(target)) fallbacks.set(name, target);
+      const usable = this.serving(target);
+      if (usable !== undefined) fallbacks.set(name, usable);
     }
-    return { ...context, resolved: { group, fallbacks, prompt: estimateEmbedPrompt(request.input) } };
+    return {
+      ...context,
+      resolved: { group: serving, fallbacks, prompt: estimateEmbedPrompt(request.input) },
+    };
   }
 
-  private serves(group: ModelGroup): boolean {
-    return group.deployments.some((deployment) => this.options.servesEmbeddings(deployment.provider));
+  /** The group narrowed to deployments whose provider serves embeddings; undefined when none does. */
+  private serving(group: ModelGroup): ModelGroup | undefined {
+    const deployments = group.deployments.filter((deployment) =>
+      this.options.servesEmbeddings(deployment.provider),
+    );
+    if (deployments.length === 0) return undefined;
+    return deployments.length === group.deployments.length ? group : { name: group.name, deployments };
   }
 }
 

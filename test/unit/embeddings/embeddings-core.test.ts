@@ -179,6 +179,23 @@ describe("embeddings through the router: retries, fallbacks and cooldowns apply"
     );
   });
 
+  it("a mixed group routes embeddings only to the deployments that serve them", async () => {
+    const { invoker, calls } = scripted([]);
+    const deployments = [
+      deployment("mixed", "anthropic", "claude", {}, "m#chat"),
+      deployment("mixed", "openai", "e", {}, "m#emb"),
+    ];
+    const catalog = new ConfiguredModelCatalog(deployments);
+    const gateway = new EmbeddingsGateway(new Router(catalog, invoker, { retryBackoffMs: 1 }), {
+      catalog,
+      servesEmbeddings: (provider) => provider !== "anthropic",
+      dropParams: false,
+    });
+    for (let round = 0; round < 6; round++)
+      await gateway.embed({ model: "mixed", input: { kind: "text", texts: ["x"] } }, context());
+    assert.deepEqual([...new Set(calls)], ["m#emb"]);
+  });
+
   it("a model whose providers have no embeddings is a 400 naming model, before any call", async () => {
     const { invoker, calls } = scripted([]);
     await assert.rejects(
