@@ -8,7 +8,7 @@ import {
 } from "../../gen/switchboard/v1/embeddings_service_pb.js";
 import type { EmbedInput, EmbedRequest, EmbedResult } from "../core/embeddings/embed-types.js";
 import type { EmbeddingsGateway } from "../core/embeddings/embeddings-gateway.js";
-import { vectorNumbers } from "../core/embeddings/vector-encoding.js";
+import { vectorBytes } from "../core/embeddings/vector-encoding.js";
 import { invalidRequest } from "../core/errors/gateway-error.js";
 import type { RoutingInfo } from "../core/types/routing.js";
 import { chatContext } from "./chat-service.js";
@@ -38,12 +38,15 @@ export function fromProtoEmbedRequest(request: ProtoEmbedRequest): EmbedRequest 
   };
 }
 
-/** The canonical result → packed floats (each `repeated float` is 4 bytes a value on the wire). */
+/**
+ * The canonical result → packed little-endian float32 bytes, 4 a value (a Float32Array from a base64 upstream is
+ * sent without a copy).
+ */
 export function toProtoEmbedResponse(result: EmbedResult, routing: RoutingInfo): EmbedResponse {
   const usage = result.usage;
   return create(EmbedResponseSchema, {
     model: result.model,
-    embeddings: result.vectors.map((vector, index) => ({ index, values: vectorNumbers(vector) })),
+    embeddings: result.vectors.map((vector, index) => ({ index, values: vectorBytes(vector) })),
     usage: {
       promptTokens: BigInt(usage?.promptTokens ?? 0),
       totalTokens: BigInt(usage?.totalTokens ?? 0),

@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file switchboard/v1/embeddings_service.proto.
  */
 export const file_switchboard_v1_embeddings_service: GenFile = /*@__PURE__*/
-  fileDesc("Cidzd2l0Y2hib2FyZC92MS9lbWJlZGRpbmdzX3NlcnZpY2UucHJvdG8SDnN3aXRjaGJvYXJkLnYxIusBCgxFbWJlZFJlcXVlc3QSDQoFbW9kZWwYASABKAkSKwoFdGV4dHMYAiABKAsyGi5zd2l0Y2hib2FyZC52MS5UZXh0SW5wdXRzSAASLQoGdG9rZW5zGAMgASgLMhsuc3dpdGNoYm9hcmQudjEuVG9rZW5JbnB1dHNIABIXCgpkaW1lbnNpb25zGAQgASgFSAGIAQESDAoEdXNlchgFIAEoCRIxChBwcm92aWRlcl9vcHRpb25zGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIHCgVpbnB1dEINCgtfZGltZW5zaW9ucyIcCgpUZXh0SW5wdXRzEg4KBnZhbHVlcxgBIAMoCSI3CgtUb2tlbklucHV0cxIoCgZ2YWx1ZXMYASADKAsyGC5zd2l0Y2hib2FyZC52MS5Ub2tlbklkcyIXCghUb2tlbklkcxILCgNpZHMYASADKA0iKgoJRW1iZWRkaW5nEg0KBWluZGV4GAEgASgNEg4KBnZhbHVlcxgCIAMoAiJwCgpFbWJlZFVzYWdlEhUKDXByb21wdF90b2tlbnMYASABKAMSFAoMdG90YWxfdG9rZW5zGAIgASgDEhUKCGNvc3RfdXNkGAMgASgBSACIAQESEQoJZXN0aW1hdGVkGAQgASgIQgsKCV9jb3N0X3VzZCKiAQoNRW1iZWRSZXNwb25zZRINCgVtb2RlbBgBIAEoCRItCgplbWJlZGRpbmdzGAIgAygLMhkuc3dpdGNoYm9hcmQudjEuRW1iZWRkaW5nEikKBXVzYWdlGAMgASgLMhouc3dpdGNoYm9hcmQudjEuRW1iZWRVc2FnZRIoCgdyb3V0aW5nGAQgASgLMhcuc3dpdGNoYm9hcmQudjEuUm91dGluZzJZChFFbWJlZGRpbmdzU2VydmljZRJECgVFbWJlZBIcLnN3aXRjaGJvYXJkLnYxLkVtYmVkUmVxdWVzdBodLnN3aXRjaGJvYXJkLnYxLkVtYmVkUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_switchboard_v1_chat_service]);
+  fileDesc("Cidzd2l0Y2hib2FyZC92MS9lbWJlZGRpbmdzX3NlcnZpY2UucHJvdG8SDnN3aXRjaGJvYXJkLnYxIusBCgxFbWJlZFJlcXVlc3QSDQoFbW9kZWwYASABKAkSKwoFdGV4dHMYAiABKAsyGi5zd2l0Y2hib2FyZC52MS5UZXh0SW5wdXRzSAASLQoGdG9rZW5zGAMgASgLMhsuc3dpdGNoYm9hcmQudjEuVG9rZW5JbnB1dHNIABIXCgpkaW1lbnNpb25zGAQgASgFSAGIAQESDAoEdXNlchgFIAEoCRIxChBwcm92aWRlcl9vcHRpb25zGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIHCgVpbnB1dEINCgtfZGltZW5zaW9ucyIcCgpUZXh0SW5wdXRzEg4KBnZhbHVlcxgBIAMoCSI3CgtUb2tlbklucHV0cxIoCgZ2YWx1ZXMYASADKAsyGC5zd2l0Y2hib2FyZC52MS5Ub2tlbklkcyIXCghUb2tlbklkcxILCgNpZHMYASADKA0iKgoJRW1iZWRkaW5nEg0KBWluZGV4GAEgASgNEg4KBnZhbHVlcxgCIAEoDCJwCgpFbWJlZFVzYWdlEhUKDXByb21wdF90b2tlbnMYASABKAMSFAoMdG90YWxfdG9rZW5zGAIgASgDEhUKCGNvc3RfdXNkGAMgASgBSACIAQESEQoJZXN0aW1hdGVkGAQgASgIQgsKCV9jb3N0X3VzZCKiAQoNRW1iZWRSZXNwb25zZRINCgVtb2RlbBgBIAEoCRItCgplbWJlZGRpbmdzGAIgAygLMhkuc3dpdGNoYm9hcmQudjEuRW1iZWRkaW5nEikKBXVzYWdlGAMgASgLMhouc3dpdGNoYm9hcmQudjEuRW1iZWRVc2FnZRIoCgdyb3V0aW5nGAQgASgLMhcuc3dpdGNoYm9hcmQudjEuUm91dGluZzJZChFFbWJlZGRpbmdzU2VydmljZRJECgVFbWJlZBIcLnN3aXRjaGJvYXJkLnYxLkVtYmVkUmVxdWVzdBodLnN3aXRjaGJvYXJkLnYxLkVtYmVkUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_switchboard_v1_chat_service]);
 
 /**
  * EmbedRequest asks for the vectors of some texts (or token-id arrays) from one model.
@@ -157,11 +157,14 @@ export type Embedding = Message<"switchboard.v1.Embedding"> & {
   index: number;
 
   /**
-   * The vector, packed float32s.
+   * The vector as packed little-endian float32s (4 bytes a value). These are the same bytes on the wire as a
+   * packed `repeated float values = 2`, so a client in another language may declare the field that way; TypeScript
+   * clients read them with `embeddingValues()` from the Switchboard client. Bytes rather than repeated float here
+   * because protobuf-es encodes a repeated float value by value (about 35 times the CPU of copying the bytes).
    *
-   * @generated from field: repeated float values = 2;
+   * @generated from field: bytes values = 2;
    */
-  values: number[];
+  values: Uint8Array;
 };
 
 /**

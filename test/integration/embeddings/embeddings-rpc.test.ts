@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import {
   createSwitchboardClient,
   EmbedResponseSchema,
+  embeddingValues,
   type SwitchboardProtocol,
 } from "../../../clients/typescript/src/index.js";
 import { MASTER_KEY, startTestGateway } from "../../helpers/gateway.js";
@@ -36,7 +37,7 @@ describe("EmbeddingsService.Embed through the generated client", () => {
     ["grpc-web", "1.1"],
   ];
   for (const [protocol, httpVersion] of protocols) {
-    it(`${protocol} over HTTP/${httpVersion}: vectors as packed floats, in order, with usage and routing`, async () => {
+    it(`${protocol} over HTTP/${httpVersion}: vectors as packed float32 bytes, in order, with usage and routing`, async () => {
       const client = createSwitchboardClient({
         baseUrl: gateway.url,
         apiKey: MASTER_KEY,
@@ -53,9 +54,10 @@ describe("EmbeddingsService.Embed through the generated client", () => {
       for (const [index, embedding] of response.embeddings.entries()) {
         assert.equal(embedding.index, index);
         const expected = markedVector("cohere", index);
-        assert.equal(embedding.values.length, expected.length);
-        assert.equal(embedding.values[0], index);
-        assert.equal(embedding.values[1], Math.fround(expected[1] as number));
+        const values = embeddingValues(embedding);
+        assert.equal(embedding.values.byteLength, expected.length * 4);
+        assert.equal(values[0], index);
+        assert.equal(values[1], Math.fround(expected[1] as number));
       }
       assert.equal(response.usage?.promptTokens, 6n);
       assert.equal(response.usage?.estimated, false);
@@ -72,7 +74,7 @@ describe("EmbeddingsService.Embed through the generated client", () => {
       model: "emb-openai",
       input: { case: "texts", value: { values: ["x 0"] } },
     });
-    const values = response.embeddings[0]?.values.length ?? 0;
+    const values = (response.embeddings[0]?.values.byteLength ?? 0) / 4;
     const bytes = toBinary(EmbedResponseSchema, response).length;
     const embeddingBytes = toBinary(EmbedResponseSchema, {
       ...response,
