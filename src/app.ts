@@ -4,6 +4,7 @@ import { EmbeddingsService } from "../gen/switchboard/v1/embeddings_service_pb.j
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
+import { rewriteDecodeErrors } from "./connect/decode-errors.js";
 import { createEmbeddingsService } from "./connect/embeddings-service.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
@@ -22,7 +23,8 @@ import { MemoryStateStore } from "./router/state/memory-state-store.js";
 import { RedisStateStore, type RedisStateStoreOptions } from "./router/state/redis-state-store.js";
 import { ResilientStateStore } from "./router/state/resilient-state-store.js";
 import type { RouterStateStore } from "./router/state/state-store.js";
-import { type RunningServer, startServer } from "./server.js";
+import { type ConnectionLimits, type RunningServer, startServer } from "./server.js";
+import { registerSecrets, secretsIn, secretsInEnv } from "./shared/secret-scrubber.js";
 
 /** Router options, plus where its shared state lives (the store is built here, at the composition root). */
 export type RouterSettings = Partial<RouterOptions> & {
@@ -54,6 +56,24 @@ export interface AppOptions {
   onClose?: () => Promise<void>;
   /** Budgets, rate limits and the usage ledger (src/usage-module.ts); absent: nothing is metered. */
   metering?: Metering;
+  /** What one client connection may cost (src/server/connection-limits.ts); defaults for what is absent. */
+  connectionLimits?: Partial<ConnectionLimits>;
+  /** Secrets beyond the deployments' credentials (the master key, connection-string passwords) to scrub. */
+  secrets?: Iterable<string | undefined>;
+}
+
+/**
+ * Registers every secret the process holds with the scrubber (src/shared/secret-scrubber.ts): the deployments'
+ * credentials, credential-named environment variables, and what the caller adds (master key, database and
+ * Redis passwords). Idempotent; main.ts calls it as soon as the config is read, startApp again.
+ */
+export function registerConfiguredSecrets(
+  deployments: readonly Deployment[],
+  extra: Iterable<string | undefined> = [],
+  env: Record<string, string | undefined> = process.env,
+): void {
+  registerSecrets([...secretsIn(deployments.map((deployment) => deployment.params)), ...secretsInEnv(env)]);
+  registerSecrets(extra);
 }
 
 export interface App {
@@ -67,6 +87,7 @@ export interface App {
 
 /** Wires config → dependencies → one server. main.ts and the tests both start the gateway through this. */
 export async function startApp(options: AppOptions): Promise<App> {
+  registerConfiguredSecrets(options.deployments, options.secrets);
   const logger = options.logger ?? createLogger();
   const executor = new UpstreamExecutor();
   const invoker = new ProviderInvoker(executor);
@@ -115,11 +136,13 @@ export async function startApp(options: AppOptions): Promise<App> {
     port: options.port,
     ...(options.tls ? { tls: options.tls } : {}),
     readMaxBytes: options.maxBodyBytes,
+    ...(options.connectionLimits !== undefined ? { limits: options.connectionLimits } : {}),
     interceptors: [authAndLogInterceptor(authenticator, logger), authorizationInterceptor()],
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));
       connectRouter.service(EmbeddingsService, createEmbeddingsService(embeddings));
       options.extraConnectRoutes?.(connectRouter);
+      rewriteDecodeErrors(connectRouter);
     },
     fallback: rest.handle,
   });

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { catalogOf, type RouterSettings, startApp } from "./app.js";
+import { catalogOf, type RouterSettings, registerConfiguredSecrets, startApp } from "./app.js";
 import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
 import { formatCheckReport } from "./config/check.js";
@@ -8,6 +8,9 @@ import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
+import { closeOnSignal } from "./server/shutdown.js";
+import { ensurePrivateDirectory } from "./shared/private-files.js";
+import { urlPasswords } from "./shared/secret-scrubber.js";
 import { openUsageModule } from "./usage-module.js";
 
 function routerOptions(config: GatewayConfig): RouterSettings {
@@ -112,8 +115,12 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${formatCheckReport(config)}\n`);
     return 0;
   }
+  const secrets = [config.masterKey, ...urlPasswords(config.databaseUrl), ...urlPasswords(config.redisUrl)];
+  registerConfiguredSecrets(config.deployments, secrets);
   const logger = createLogger();
   for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  // Local state is the gateway user's alone: the data directory is 0700 (narrowed if an older run made it 0755).
+  ensurePrivateDirectory(config.dataDir);
   let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
   try {
     masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
@@ -124,6 +131,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  // A generated master key is shown once on the banner (stderr), and scrubbed from everything else.
+  if (masterKey.generated !== undefined) secrets.push(masterKey.generated);
+  registerConfiguredSecrets([], secrets);
   const keys = await openKeysModule({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -149,6 +159,7 @@ async function main(argv: readonly string[]): Promise<number> {
     port: config.server.port,
     ...(config.server.tls ? { tls: config.server.tls } : {}),
     maxBodyBytes: config.server.maxRequestBodyBytes,
+    connectionLimits: config.server.connectionLimits,
     masterKey,
     dropParams: config.dropParams,
     router,
@@ -161,6 +172,7 @@ async function main(argv: readonly string[]): Promise<number> {
       usage.connectRoutes(router);
     },
     metering: usage.meter,
+    secrets,
     // In-flight requests have finished (and settled) before this runs: drain the ledger, then close the database.
     onClose: async () => {
       await usage.close();
@@ -168,14 +180,7 @@ async function main(argv: readonly string[]): Promise<number> {
     },
   });
   // Signal handlers first, then the banner: whoever reads the URL may signal at once.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal, in_flight: app.server.inFlight() }, "shutting down: draining in-flight requests");
-      void app.close(config.server.shutdownGraceMs).then(resolve);
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  const stopped = closeOnSignal(app, { graceMs: config.server.shutdownGraceMs, logger });
   process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
   logger.info({ url: app.url, deployments: config.deployments.length }, "listening");
   await stopped;

@@ -6,6 +6,7 @@ import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
 import { toConnectError } from "./connect-error.js";
 import { principalKey, requestIdKey } from "./context.js";
+import { decodeErrorAsInvalidArgument } from "./decode-errors.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -42,7 +43,7 @@ export function authAndLogInterceptor(
       response.header.set("x-request-id", requestId);
       return response;
     } catch (error) {
-      const connectError = toConnectError(error);
+      const connectError = decodeErrorAsInvalidArgument(toConnectError(error));
       code = String(connectError.code);
       connectError.metadata.set("x-request-id", requestId);
       throw connectError;

@@ -29,6 +29,9 @@ export interface Attempt {
    * use (listed so the log says why it was passed over; `deployment` then holds the group's name).
    */
   skipped?: "model_access";
+  /** When this attempt started and ended (epoch ms): each ledger row carries its own attempt's times. */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 /**
