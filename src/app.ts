@@ -4,6 +4,7 @@ import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
+import { createUnaryFastPath } from "./connect/unary-fast-path.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
 import type { Metering } from "./core/chat/metering.js";
 import type { Deployment } from "./core/types/deployment.js";
@@ -82,6 +83,14 @@ export async function startApp(options: AppOptions): Promise<App> {
       options.extraConnectRoutes?.(connectRouter);
     },
     fallback: rest.handle,
+    fastPath: createUnaryFastPath({
+      gateway,
+      authenticator,
+      logger,
+      readMaxBytes: options.maxBodyBytes,
+      // The adapter's (server.ts): a JSON field this server does not know is InvalidArgument.
+      jsonOptions: { ignoreUnknownFields: false },
+    }),
   });
   let closing: Promise<void> | undefined;
   return {

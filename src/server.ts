@@ -22,6 +22,11 @@ export interface ServerOptions {
   ) => void;
   /** Largest Connect/gRPC message we read, bytes. */
   readMaxBytes: number;
+  /** Takes the requests it can serve without the Connect adapter (unary RPCs: connect/unary-fast-path.ts). */
+  fastPath?: (
+    request: IncomingMessage | Http2ServerRequest,
+    response: ServerResponse | Http2ServerResponse,
+  ) => boolean;
 }
 
 export interface RunningServer {
@@ -63,7 +68,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     response.once("finish", finish);
     response.once("close", finish);
-    handler(request, response);
+    if (options.fastPath?.(request, response) !== true) handler(request, response);
   };
 
   const sockets = new Set<Socket>();
