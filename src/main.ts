@@ -1,7 +1,17 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { startApp } from "./app.js";
 import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
+import {
+  announceListening,
+  isClusterWorker,
+  leaveCluster,
+  onPrimaryGone,
+  planWorkers,
+  runPrimary,
+  workerLogger,
+} from "./cluster/workers.js";
 import { formatCheckReport } from "./config/check.js";
 import { ConfigError } from "./config/config-error.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
@@ -113,8 +123,21 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${formatCheckReport(config)}\n`);
     return 0;
   }
-  const logger = createLogger();
-  for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  const logger = workerLogger(createLogger());
+  if (!isClusterWorker()) for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  // Refused before anything is written (a generated master key would otherwise be stored and never shown).
+  const plan = isClusterWorker()
+    ? { workers: 1 }
+    : planWorkers({
+        requested: command.workers,
+        redisUrl: config.redisUrl,
+        databaseUrl: config.databaseUrl,
+        cores: availableParallelism(),
+      });
+  if ("refused" in plan) {
+    process.stderr.write(`${plan.refused}\n`);
+    return 1;
+  }
   let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
   try {
     masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
@@ -124,6 +147,17 @@ async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
     throw error;
+  }
+  if (plan.workers > 1 && !isClusterWorker()) {
+    // --workers: the primary (master key bootstrapped above, once) forks the workers and serves nothing itself.
+    const code = await runPrimary({
+      workers: plan.workers,
+      logger,
+      shutdownGraceMs: config.server.shutdownGraceMs,
+      onReady: (url) => process.stderr.write(`${banner(url, config, masterKey.generated)}\n`),
+    });
+    logger.flush();
+    return code;
   }
   const keys = await openKeysModule({
     databaseUrl: config.databaseUrl,
@@ -172,8 +206,10 @@ async function main(argv: readonly string[]): Promise<number> {
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    onPrimaryGone(() => stop("primary gone"));
   });
-  process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
+  if (isClusterWorker()) announceListening(app.url);
+  else process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
   logger.info({ url: app.url, deployments: config.deployments.length }, "listening");
   await stopped;
   logger.info({}, "stopped");
@@ -184,11 +220,13 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    leaveCluster();
   },
   (error: unknown) => {
     process.stderr.write(
       `switchboard failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     process.exitCode = 1;
+    leaveCluster();
   },
 );
