@@ -215,7 +215,7 @@ export const connectRpc = {
       fmt(fields.outOfOrder, 0),
     ]);
     return [
-      "Unary, 50 connections (target: Connect and gRPC ≤ 1.2× the CPU of REST):",
+      "Unary, 50 connections (targets: Connect JSON ≤ 1.2×, gRPC ≤ 1.3× the CPU of REST):",
       "",
       markdownTable(["path", "requests/s", "CPU-µs per request", "÷ REST HTTP/1.1", "errors"], unaryRows),
       "",
