@@ -31,6 +31,15 @@ function processTree(pid) {
 
 const treeCpu = (pids) => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
 
+/** Local redis-server / postgres processes (their CPU per request bounds how far workers can scale). */
+function namedPids(name) {
+  try {
+    return execFileSync("pgrep", ["-x", name]).toString().trim().split("\n").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 async function reachable() {
   const { default: pg } = await import("pg");
   const { Redis } = await import("ioredis");
@@ -108,7 +117,11 @@ export const workerScaling = {
       }
       const measured = await interleaved(variants, context.reps, async (variant) => {
         const pids = processTree(variant.pid);
+        const redisPids = namedPids("redis-server");
+        const postgresPids = namedPids("postgres");
         const before = treeCpu(pids);
+        const redisBefore = treeCpu(redisPids);
+        const postgresBefore = treeCpu(postgresPids);
         const result = await runWrk({
           port: variant.port,
           path: "/v1/chat/completions",
@@ -117,10 +130,14 @@ export const workerScaling = {
           connections: 50,
           seconds,
         });
+        const requests = Math.max(1, result.requests);
         return {
           ...result,
           processes: pids.length,
-          cpuUsPerRequest: (treeCpu(pids) - before) / Math.max(1, result.requests),
+          cpuUsPerRequest: (treeCpu(pids) - before) / requests,
+          // Shared by everything on the machine (other tests too): an upper bound of what this run cost them.
+          redisCpuUsPerRequest: (treeCpu(redisPids) - redisBefore) / requests,
+          postgresCpuUsPerRequest: (treeCpu(postgresPids) - postgresBefore) / requests,
         };
       });
       const one = measured["workers-1"];
@@ -144,6 +161,8 @@ export const workerScaling = {
       name,
       fmt(result[name].rps, 0),
       fmt(result[name].cpuUsPerRequest, 0),
+      fmt(result[name].redisCpuUsPerRequest, 0),
+      fmt(result[name].postgresCpuUsPerRequest, 0),
       fmt(result[name].p50Ms),
       fmt(result[name].p99Ms),
       fmt(result[name].errors, 0),
@@ -153,7 +172,16 @@ export const workerScaling = {
         "(target ≥ 1.7×; wrk and the upstream run on the same cores, unpinned).",
       "",
       markdownTable(
-        ["variant", "requests/s", "CPU-µs per request (all processes)", "p50 (ms)", "p99 (ms)", "errors"],
+        [
+          "variant",
+          "requests/s",
+          "CPU-µs per request (primary + workers)",
+          "redis-server CPU-µs per request",
+          "postgres CPU-µs per request",
+          "p50 (ms)",
+          "p99 (ms)",
+          "errors",
+        ],
         rows,
       ),
     ].join("\n");
