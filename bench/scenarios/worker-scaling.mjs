@@ -29,7 +29,15 @@ function processTree(pid) {
   }
 }
 
-const treeCpu = (pids) => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
+/** CPU of the processes still alive (a process gone since the list was taken counts 0). */
+const treeCpu = (pids) =>
+  pids.reduce((sum, pid) => {
+    try {
+      return sum + cpuMicros(pid);
+    } catch {
+      return sum;
+    }
+  }, 0);
 
 /** Local redis-server / postgres processes (their CPU per request bounds how far workers can scale). */
 function namedPids(name) {
