@@ -53,7 +53,7 @@ async function measure(label: string, options: Partial<RouterOptions>): Promise<
   console.log(
     `${label.padEnd(28)} p50 ${at(0.5).toFixed(1).padStart(7)} µs   p99 ${at(0.99).toFixed(1).padStart(7)} µs   mean ${mean.toFixed(1).padStart(7)} µs   (n=${requests})`,
   );
-  await router.close();
+  await options.stateStore?.close();
 }
 
 for (const strategy of ["simple-shuffle", "least-busy"] as const) {

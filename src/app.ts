@@ -3,8 +3,10 @@ import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
+import { rewriteDecodeErrors } from "./connect/decode-errors.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
 import { createUnaryFastPath } from "./connect/unary-fast-path.js";
+import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
 import type { Metering } from "./core/chat/metering.js";
 import type { Deployment } from "./core/types/deployment.js";
@@ -15,7 +17,20 @@ import { UpstreamExecutor } from "./providers/shared/execute.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
 import { withMatrixAccess } from "./rest/route-access.js";
 import { Router, type RouterOptions } from "./router/router.js";
+import { MemoryStateStore } from "./router/state/memory-state-store.js";
+import { RedisStateStore, type RedisStateStoreOptions } from "./router/state/redis-state-store.js";
+import { ResilientStateStore } from "./router/state/resilient-state-store.js";
+import type { RouterStateStore } from "./router/state/state-store.js";
 import { type RunningServer, startServer } from "./server.js";
+import { registerSecrets, secretsIn, secretsInEnv } from "./shared/secret-scrubber.js";
+
+/** Router options, plus where its shared state lives (the store is built here, at the composition root). */
+export type RouterSettings = Partial<RouterOptions> & {
+  /** Share deployment state through Redis (`REDIS_URL` / `router_settings.redis_*`), with a local fallback. */
+  redis?: RedisStateStoreOptions;
+  /** Told (besides the log) when routing falls back to local state because Redis fails, and when it is back. */
+  onSharedStateChange?: (event: { shared: boolean; reason: string }) => void;
+};
 
 export interface AppOptions {
   deployments: Deployment[];
@@ -25,7 +40,9 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** SHA-256 of the master key and its display form. */
   masterKey: { hash: Buffer; display: string };
-  router?: Partial<RouterOptions>;
+  router?: RouterSettings;
+  /** The model catalog (main.ts shares one with usage); absent: built from deployments and router aliases. */
+  catalog?: ModelCatalog;
   /** `litellm_settings.drop_params`: drop what a provider cannot take instead of a 400. */
   dropParams?: boolean;
   logger?: Logger;
@@ -37,6 +54,22 @@ export interface AppOptions {
   onClose?: () => Promise<void>;
   /** Budgets, rate limits and the usage ledger (src/usage-module.ts); absent: nothing is metered. */
   metering?: Metering;
+  /** Secrets beyond the deployments' credentials (the master key, connection-string passwords) to scrub. */
+  secrets?: Iterable<string | undefined>;
+}
+
+/**
+ * Registers every secret the process holds with the scrubber (src/shared/secret-scrubber.ts): the deployments'
+ * credentials, credential-named environment variables, and what the caller adds (master key, database and
+ * Redis passwords). Idempotent; main.ts calls it as soon as the config is read, startApp again.
+ */
+export function registerConfiguredSecrets(
+  deployments: readonly Deployment[],
+  extra: Iterable<string | undefined> = [],
+  env: Record<string, string | undefined> = process.env,
+): void {
+  registerSecrets([...secretsIn(deployments.map((deployment) => deployment.params)), ...secretsInEnv(env)]);
+  registerSecrets(extra);
 }
 
 export interface App {
@@ -50,18 +83,27 @@ export interface App {
 
 /** Wires config → dependencies → one server. main.ts and the tests both start the gateway through this. */
 export async function startApp(options: AppOptions): Promise<App> {
+  registerConfiguredSecrets(options.deployments, options.secrets);
   const logger = options.logger ?? createLogger();
   const executor = new UpstreamExecutor();
   const invoker = new ProviderInvoker(executor);
-  const router = new Router(options.deployments, invoker, {
-    capabilitiesOf: (provider) => getProvider(provider)?.capabilities ?? [],
-    onSharedStateChange: (event) =>
-      event.shared
-        ? logger.info({ router: true }, `router state is shared through Redis again (${event.reason})`)
-        : logger.warn({ router: true }, `router state falls back to this process: ${event.reason}`),
-    ...options.router,
-  });
+  const { redis, onSharedStateChange, ...routerOptions } = options.router ?? {};
+  const catalog = options.catalog ?? catalogOf(options.deployments, routerOptions);
+  const stateStore: RouterStateStore =
+    routerOptions.stateStore ??
+    (redis === undefined
+      ? new MemoryStateStore()
+      : new ResilientStateStore(new RedisStateStore(redis), {
+          onStateChange: (event) => {
+            if (event.shared)
+              logger.info({ router: true }, `router state is shared through Redis again (${event.reason})`);
+            else logger.warn({ router: true }, `router state falls back to this process: ${event.reason}`);
+            onSharedStateChange?.(event);
+          },
+        }));
+  const router = new Router(catalog, invoker, { ...routerOptions, stateStore });
   const gateway = new ChatGateway(router, {
+    catalog,
     dropParams: options.dropParams ?? false,
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
   });
@@ -81,6 +123,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));
       options.extraConnectRoutes?.(connectRouter);
+      rewriteDecodeErrors(connectRouter);
     },
     fallback: rest.handle,
     fastPath: createUnaryFastPath({
@@ -103,10 +146,22 @@ export async function startApp(options: AppOptions): Promise<App> {
         health.ready = false;
         await server.close(graceMs);
         await invoker.close();
-        await router.close();
+        await stateStore.close();
         await options.onClose?.();
       })();
       return closing;
     },
   };
+}
+
+/** The catalog from `model_list` and `model_group_alias`, listing what each provider can do. */
+export function catalogOf(
+  deployments: readonly Deployment[],
+  router: Pick<Partial<RouterOptions>, "aliases" | "hiddenAliases"> = {},
+): ModelCatalog {
+  return new ConfiguredModelCatalog(deployments, {
+    aliases: router.aliases ?? {},
+    hiddenAliases: router.hiddenAliases ?? [],
+    capabilitiesOf: (provider) => getProvider(provider)?.capabilities ?? [],
+  });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { startApp } from "./app.js";
+import { catalogOf, type RouterSettings, registerConfiguredSecrets, startApp } from "./app.js";
 import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
 import {
@@ -18,12 +18,13 @@ import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
-import type { RouterOptions } from "./router/router.js";
+import { ensurePrivateDirectory } from "./shared/private-files.js";
+import { urlPasswords } from "./shared/secret-scrubber.js";
 import { openUsageModule } from "./usage-module.js";
 
-function routerOptions(config: GatewayConfig): Partial<RouterOptions> {
+function routerOptions(config: GatewayConfig): RouterSettings {
   const router = config.router;
-  const options: Partial<RouterOptions> = {
+  const options: RouterSettings = {
     aliases: Object.fromEntries(
       Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
     ),
@@ -123,6 +124,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${formatCheckReport(config)}\n`);
     return 0;
   }
+  const secrets = [config.masterKey, ...urlPasswords(config.databaseUrl), ...urlPasswords(config.redisUrl)];
+  registerConfiguredSecrets(config.deployments, secrets);
   const logger = workerLogger(createLogger());
   if (!isClusterWorker()) for (const warning of config.warnings) logger.warn({ config: true }, warning);
   // Refused before anything is written (a generated master key would otherwise be stored and never shown).
@@ -138,6 +141,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${plan.refused}\n`);
     return 1;
   }
+  // Local state is the gateway user's alone: the data directory is 0700 (narrowed if an older run made it 0755).
+  ensurePrivateDirectory(config.dataDir);
   let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
   try {
     masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
@@ -148,6 +153,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  // A generated master key is shown once on the banner (stderr), and scrubbed from everything else.
+  if (masterKey.generated !== undefined) secrets.push(masterKey.generated);
+  registerConfiguredSecrets([], secrets);
   if (plan.workers > 1 && !isClusterWorker()) {
     // --workers: the primary (master key bootstrapped above, once) forks the workers and serves nothing itself.
     const code = await runPrimary({
@@ -166,10 +174,13 @@ async function main(argv: readonly string[]): Promise<number> {
     masterKey,
     logger,
   });
+  const router = routerOptions(config);
+  // One model catalog for the gateway, the router and usage.
+  const catalog = catalogOf(config.deployments, router);
   const usage = await openUsageModule({
     database: keys.database,
     deployments: config.deployments,
-    aliases: routerOptions(config).aliases ?? {},
+    catalog,
     dataDir: config.dataDir,
     redisUrl: config.redisUrl,
     logger,
@@ -183,7 +194,8 @@ async function main(argv: readonly string[]): Promise<number> {
     maxBodyBytes: config.server.maxRequestBodyBytes,
     masterKey,
     dropParams: config.dropParams,
-    router: routerOptions(config),
+    router,
+    catalog,
     logger,
     authenticator: keys.authenticator,
     extraRestRoutes: [...keys.restRoutes, ...usage.restRoutes],
@@ -192,6 +204,7 @@ async function main(argv: readonly string[]): Promise<number> {
       usage.connectRoutes(router);
     },
     metering: usage.meter,
+    secrets,
     // In-flight requests have finished (and settled) before this runs: drain the ledger, then close the database.
     onClose: async () => {
       await usage.close();

@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import type { ConnectRouter } from "@connectrpc/connect";
+import { sql } from "kysely";
 import { UsageService } from "../gen/switchboard/v1/usage_service_pb.js";
 import { createUsageService } from "./connect/usage-service.js";
+import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import type { Deployment } from "./core/types/deployment.js";
+import { SqlKeyStore } from "./keys/sql-key-store.js";
 import type { LimitStore } from "./limits/limit-store.js";
 import { Limiter, type Limiter as LimiterType, type StoreFailurePolicy } from "./limits/limiter.js";
 import { LocalLimitStore } from "./limits/local-limit-store.js";
@@ -11,8 +14,8 @@ import type { Logger } from "./logging/logger.js";
 import type { RestRoute } from "./rest/rest-shim.js";
 import { usageRestRoutes } from "./rest/usage-routes.js";
 import type { GatewayDatabase } from "./store/database.js";
-import { deploymentResolver } from "./usage/model-deployments.js";
 import { PriceTable } from "./usage/price-table.js";
+import { SqliteUsageWriter } from "./usage/sqlite-usage-writer.js";
 import { UsageFeed } from "./usage/usage-feed.js";
 import { type FsyncPolicy, UsageJournal } from "./usage/usage-journal.js";
 import { UsageLedger } from "./usage/usage-ledger.js";
@@ -20,10 +23,36 @@ import { UsageMeter } from "./usage/usage-meter.js";
 import { UsageReader } from "./usage/usage-reader.js";
 import { UsageStore } from "./usage/usage-store.js";
 
+/**
+ * A writer thread for the ledger's batches when the database is a SQLite file (better-sqlite3 is synchronous: on
+ * the main thread every batch would block requests). PostgreSQL's driver is asynchronous already; an in-memory
+ * SQLite database cannot be opened twice: both keep writing through the store.
+ */
+async function sqliteWriterFor(
+  database: GatewayDatabase,
+  logger: Logger | undefined,
+): Promise<SqliteUsageWriter | undefined> {
+  if (database.dialect !== "sqlite") return undefined;
+  try {
+    const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(database.db);
+    const file = rows.find((row) => row.name === "main")?.file;
+    if (file === undefined || file === "") return undefined;
+    return new SqliteUsageWriter(file);
+  } catch (error) {
+    logger?.warn(
+      { err: error instanceof Error ? error.message : "error" },
+      "usage writer thread not started; ledger batches are written on the main thread",
+    );
+    return undefined;
+  }
+}
+
 export interface UsageModuleOptions {
   database: GatewayDatabase;
   deployments: readonly Deployment[];
   aliases?: Readonly<Record<string, string>>;
+  /** The catalog the gateway and router use (main.ts shares one); absent: built from deployments and aliases. */
+  catalog?: ModelCatalog;
   /** The journal lives in `<dataDir>/usage-journal`. */
   dataDir: string;
   /** Shared counters across replicas; absent: counters in this process. */
@@ -71,9 +100,11 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
     ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
   });
   const feed = new UsageFeed(options.redisUrl);
+  const writer = await sqliteWriterFor(options.database, logger);
   const ledger = new UsageLedger({
     journal,
     store,
+    writer,
     ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     onError: (error) =>
       logger?.warn(
@@ -137,7 +168,11 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
   });
   const meter = new UsageMeter({
     prices,
-    deploymentsFor: deploymentResolver(options.deployments, options.aliases),
+    catalog:
+      options.catalog ??
+      new ConfiguredModelCatalog(options.deployments, {
+        ...(options.aliases ? { aliases: options.aliases } : {}),
+      }),
     limiter,
     ledger,
     logger,
@@ -146,7 +181,17 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
     if (!deployment.model.includes("*") && prices.forDeployment(deployment) === undefined)
       meter.warnUnpriced(deployment);
   }
-  const reader = new UsageReader(store, feed, () => ledger.flush());
+  const keyStore = new SqlKeyStore(options.database.db);
+  const reader = new UsageReader(
+    store,
+    feed,
+    () => ledger.flush(),
+    // A team admin's key filter is checked against the key's team (same database as the keys).
+    async (keyId) => {
+      const key = await keyStore.getKey(keyId, new Date());
+      return key === undefined ? undefined : (key.teamId ?? null);
+    },
+  );
   return {
     meter,
     limiter,

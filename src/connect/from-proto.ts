@@ -20,8 +20,6 @@ import type {
   ToolChoice,
 } from "../core/types/chat.js";
 
-const MAX_TOKENS_CAP = 10_000_000;
-
 function role(value: ProtoRole, path: string): Role {
   switch (value) {
     case ProtoRole.SYSTEM:
@@ -59,23 +57,8 @@ function part(value: ProtoContentPart, path: string): ContentPart {
               ? "auto"
               : undefined;
       const base = detail !== undefined ? { detail } : {};
-      if (image.source.case === "url") {
-        const url = image.source.value;
-        const data = /^data:([^;,]+)?;base64,/.exec(url);
-        if (data) {
-          return {
-            type: "image",
-            data: Buffer.from(url.slice(data[0].length), "base64"),
-            mediaType: data[1] ?? "application/octet-stream",
-            ...base,
-            ...extra,
-          };
-        }
-        if (!/^https?:\/\//i.test(url)) {
-          throw invalidRequest(`'${path}.image.url' must be an http(s) or data: URL.`, `${path}.image.url`);
-        }
-        return { type: "image", url, ...base, ...extra };
-      }
+      // Data URLs and the http(s) rule are the core's (validate-chat-request): the same rules as REST.
+      if (image.source.case === "url") return { type: "image", url: image.source.value, ...base, ...extra };
       if (image.source.case === "data") {
         if (image.mediaType.length === 0) {
           throw invalidRequest(
@@ -107,12 +90,6 @@ function message(value: ProtoMessage, index: number): Message {
         : parts;
   if (value.name.length > 0) out.name = value.name;
   if (value.toolCalls.length > 0) {
-    if (out.role !== "assistant") {
-      throw invalidRequest(
-        `'${path}.tool_calls' is only allowed on assistant messages.`,
-        `${path}.tool_calls`,
-      );
-    }
     out.toolCalls = value.toolCalls.map((call) => ({
       id: call.id,
       name: call.name,
@@ -120,12 +97,7 @@ function message(value: ProtoMessage, index: number): Message {
       ...options(call.providerOptions),
     }));
   }
-  if (out.role === "tool") {
-    if (value.toolCallId.length === 0) {
-      throw invalidRequest(`'${path}.tool_call_id' is required for tool messages.`, `${path}.tool_call_id`);
-    }
-    out.toolCallId = value.toolCallId;
-  }
+  if (value.toolCallId.length > 0) out.toolCallId = value.toolCallId;
   if (value.reasoning.length > 0) {
     out.reasoning = value.reasoning.map((entry) => ({
       ...(entry.text.length > 0 ? { text: entry.text } : {}),
@@ -155,29 +127,15 @@ function effort(value: ProtoReasoningEffort): ReasoningEffort | undefined {
   }
 }
 
-function range(value: number | undefined, min: number, max: number, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!(value >= min && value <= max)) {
-    throw invalidRequest(`'request.${field}' must be between ${min} and ${max}.`, `request.${field}`);
-  }
-  return value;
-}
-
-/** Chat service request → ChatRequest, with the same bounds as the REST edge and field names in errors. */
+/**
+ * Chat service request → ChatRequest. Wire shape only (roles, oneofs, required sub-messages): ranges, caps and the
+ * rules between fields are the core's (src/core/chat/validate-chat-request.ts), the same for REST and Connect.
+ */
 export function fromProtoChatRequest(value: ProtoChatRequest | undefined): ChatRequest {
   if (value === undefined) throw invalidRequest("'request' is required.", "request");
-  if (value.model.length === 0) throw invalidRequest("'request.model' is required.", "request.model");
-  if (value.messages.length === 0)
-    throw invalidRequest("'request.messages' must not be empty.", "request.messages");
   const request: ChatRequest = { model: value.model, messages: value.messages.map(message) };
   if (value.tools.length > 0) {
-    request.tools = value.tools.map((tool, index) => {
-      if (!/^[a-zA-Z0-9_.:-]{1,128}$/.test(tool.name)) {
-        throw invalidRequest(
-          `'request.tools[${index}].name' must be 1-128 letters, digits, '_', '-', '.' or ':'.`,
-          `request.tools[${index}].name`,
-        );
-      }
+    request.tools = value.tools.map((tool) => {
       return {
         name: tool.name,
         ...(tool.description.length > 0 ? { description: tool.description } : {}),
@@ -203,12 +161,6 @@ export function fromProtoChatRequest(value: ProtoChatRequest | undefined): ChatR
     if (format.case === "text") responseFormat = { type: "text" };
     else if (format.case === "jsonObject") responseFormat = { type: "json_object" };
     else {
-      if (format.value.name.length === 0) {
-        throw invalidRequest(
-          "'request.response_format.json_schema.name' is required.",
-          "request.response_format.json_schema.name",
-        );
-      }
       responseFormat = {
         type: "json_schema",
         name: format.value.name,
@@ -221,31 +173,20 @@ export function fromProtoChatRequest(value: ProtoChatRequest | undefined): ChatR
   }
   const reasoningEffort = effort(value.reasoningEffort);
   if (reasoningEffort !== undefined) request.reasoningEffort = reasoningEffort;
-  const budget = range(value.reasoningBudgetTokens, 0, MAX_TOKENS_CAP, "reasoning_budget_tokens");
-  if (budget !== undefined) request.reasoningBudgetTokens = budget;
-  const temperature = range(value.temperature, 0, 2, "temperature");
-  if (temperature !== undefined) request.temperature = temperature;
-  const topP = range(value.topP, 0, 1, "top_p");
-  if (topP !== undefined) request.topP = topP;
-  const topK = range(value.topK, 0, 100_000, "top_k");
-  if (topK !== undefined) request.topK = topK;
-  const maxTokens = range(value.maxTokens, 1, MAX_TOKENS_CAP, "max_tokens");
-  if (maxTokens !== undefined) request.maxTokens = maxTokens;
-  const presence = range(value.presencePenalty, -2, 2, "presence_penalty");
-  if (presence !== undefined) request.presencePenalty = presence;
-  const frequency = range(value.frequencyPenalty, -2, 2, "frequency_penalty");
-  if (frequency !== undefined) request.frequencyPenalty = frequency;
-  if (value.stop.length > 16)
-    throw invalidRequest("'request.stop' takes at most 16 sequences.", "request.stop");
+  if (value.reasoningBudgetTokens !== undefined) request.reasoningBudgetTokens = value.reasoningBudgetTokens;
+  if (value.temperature !== undefined) request.temperature = value.temperature;
+  if (value.topP !== undefined) request.topP = value.topP;
+  if (value.topK !== undefined) request.topK = value.topK;
+  if (value.maxTokens !== undefined) request.maxTokens = value.maxTokens;
+  if (value.presencePenalty !== undefined) request.presencePenalty = value.presencePenalty;
+  if (value.frequencyPenalty !== undefined) request.frequencyPenalty = value.frequencyPenalty;
   if (value.stop.length > 0) request.stop = [...value.stop];
   if (value.seed !== undefined) request.seed = Number(value.seed);
-  const n = range(value.n, 1, 128, "n");
-  if (n !== undefined) request.n = n;
+  if (value.n !== undefined) request.n = value.n;
   if (value.user.length > 0) request.user = value.user;
   if (Object.keys(value.metadata).length > 0) request.metadata = { ...value.metadata };
   if (value.logprobs) request.logprobs = true;
-  const topLogprobs = range(value.topLogprobs, 0, 20, "top_logprobs");
-  if (topLogprobs !== undefined) request.topLogprobs = topLogprobs;
+  if (value.topLogprobs !== undefined) request.topLogprobs = value.topLogprobs;
   if (value.providerOptions !== undefined && Object.keys(value.providerOptions).length > 0) {
     request.providerOptions = value.providerOptions;
   }

@@ -5,6 +5,7 @@ import type { Logger } from "../logging/logger.js";
 import { authenticateCall, requestIdOf } from "./call-auth.js";
 import { toConnectError } from "./connect-error.js";
 import { principalKey, requestIdKey } from "./context.js";
+import { decodeErrorAsInvalidArgument } from "./decode-errors.js";
 
 /** Methods callable without a key (none today: even ListModels needs one). */
 export type PublicMethods = ReadonlySet<string>;
@@ -37,7 +38,7 @@ export function authAndLogInterceptor(
       response.header.set("x-request-id", requestId);
       return response;
     } catch (error) {
-      const connectError = toConnectError(error);
+      const connectError = decodeErrorAsInvalidArgument(toConnectError(error));
       code = String(connectError.code);
       connectError.metadata.set("x-request-id", requestId);
       throw connectError;

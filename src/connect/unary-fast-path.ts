@@ -19,6 +19,7 @@ import type { Logger } from "../logging/logger.js";
 import { authenticateCall, authorizeRoute, requestIdOf } from "./call-auth.js";
 import { completeChat } from "./chat-service.js";
 import { toConnectError } from "./connect-error.js";
+import { decodeErrorAsInvalidArgument } from "./decode-errors.js";
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;
 type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -245,7 +246,8 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
       }
     } catch (error) {
       settled = true;
-      const connectError = toConnectError(error);
+      // As the adapter answers (decode-errors.ts): a body that is not a protobuf message is the caller's fault.
+      const connectError = decodeErrorAsInvalidArgument(toConnectError(error));
       code = String(connectError.code);
       connectError.metadata.set("x-request-id", requestId);
       if (!response.headersSent && !response.writableEnded) {

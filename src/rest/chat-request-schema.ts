@@ -1,21 +1,18 @@
 import { z } from "zod";
 
 /**
- * The OpenAI Chat Completions request as we accept it: strict at every depth inside messages, tools and formats
- * (an unknown key there is a 400 naming it), bounded (GUARDS 8). Unknown top-level fields are not rejected: they
+ * The OpenAI Chat Completions request's wire shape: types, enums and known keys, strict at every depth inside
+ * messages, tools and formats (an unknown key there is a 400 naming it). Values — ranges, caps, the rules between
+ * fields — are checked once, in the core (src/core/chat/validate-chat-request.ts), for REST and Connect alike. Unknown top-level fields are not rejected: they
  * pass through to OpenAI-compatible upstreams and are refused by the others (see ChatRequest.passthrough).
  */
-
-const MAX_MESSAGES = 100_000;
-const MAX_TOOLS = 512;
-const MAX_TOKENS_CAP = 10_000_000;
 
 const cacheControl = z.looseObject({ type: z.string() }).optional();
 
 const textPart = z.strictObject({ type: z.literal("text"), text: z.string(), cache_control: cacheControl });
 const imagePart = z.strictObject({
   type: z.literal("image_url"),
-  image_url: z.strictObject({ url: z.string().min(1), detail: z.enum(["auto", "low", "high"]).optional() }),
+  image_url: z.strictObject({ url: z.string(), detail: z.enum(["auto", "low", "high"]).optional() }),
   cache_control: cacheControl,
 });
 const audioPart = z.strictObject({
@@ -43,9 +40,9 @@ export const contentPartSchema = z.discriminatedUnion("type", [
 ]);
 
 const toolCallSchema = z.strictObject({
-  id: z.string().min(1).max(256),
+  id: z.string(),
   type: z.literal("function").optional(),
-  function: z.strictObject({ name: z.string().min(1).max(256), arguments: z.string() }),
+  function: z.strictObject({ name: z.string(), arguments: z.string() }),
   /** Gemini thought signatures and similar provider data returned on a tool call, sent back as given. */
   provider_specific_fields: z.record(z.string(), z.unknown()).optional(),
 });
@@ -76,11 +73,7 @@ export const messageSchema = z.strictObject({
 });
 
 const functionSchema = z.strictObject({
-  name: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[a-zA-Z0-9_.:-]+$/, "must contain only letters, digits, '_', '-', '.' or ':'"),
+  name: z.string(),
   description: z.string().optional(),
   parameters: z.record(z.string(), z.unknown()).optional(),
   strict: z.boolean().nullable().optional(),
@@ -103,7 +96,7 @@ const responseFormatSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("json_schema"),
     json_schema: z.strictObject({
-      name: z.string().min(1).max(128),
+      name: z.string(),
       description: z.string().optional(),
       schema: z.record(z.string(), z.unknown()).optional(),
       strict: z.boolean().nullable().optional(),
@@ -111,13 +104,13 @@ const responseFormatSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
-const intRange = (min: number, max: number) => z.number().int().min(min).max(max);
+const integer = () => z.number().int();
 
 /** Known top-level fields. `.loose()` keeps unknown ones for the pass-through rule. */
 export const chatCompletionRequestSchema = z.looseObject({
-  model: z.string().min(1).max(512),
-  messages: z.array(messageSchema).min(1).max(MAX_MESSAGES),
-  tools: z.array(toolSchema).max(MAX_TOOLS).optional(),
+  model: z.string(),
+  messages: z.array(messageSchema),
+  tools: z.array(toolSchema).optional(),
   tool_choice: toolChoiceSchema.optional(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: responseFormatSchema.optional(),
@@ -125,27 +118,27 @@ export const chatCompletionRequestSchema = z.looseObject({
   thinking: z
     .strictObject({
       type: z.enum(["enabled", "disabled"]),
-      budget_tokens: intRange(0, MAX_TOKENS_CAP).optional(),
+      budget_tokens: integer().optional(),
     })
     .optional(),
-  temperature: z.number().min(0).max(2).nullable().optional(),
-  top_p: z.number().min(0).max(1).nullable().optional(),
-  top_k: intRange(0, 100_000).nullable().optional(),
-  max_tokens: intRange(1, MAX_TOKENS_CAP).nullable().optional(),
-  max_completion_tokens: intRange(1, MAX_TOKENS_CAP).nullable().optional(),
-  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
-  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  temperature: z.number().nullable().optional(),
+  top_p: z.number().nullable().optional(),
+  top_k: integer().nullable().optional(),
+  max_tokens: integer().nullable().optional(),
+  max_completion_tokens: integer().nullable().optional(),
+  presence_penalty: z.number().nullable().optional(),
+  frequency_penalty: z.number().nullable().optional(),
   stop: z
-    .union([z.string(), z.array(z.string()).max(16)])
+    .union([z.string(), z.array(z.string())])
     .nullable()
     .optional(),
   seed: z.number().int().nullable().optional(),
-  n: intRange(1, 128).nullable().optional(),
+  n: integer().nullable().optional(),
   user: z.string().max(512).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
   logprobs: z.boolean().nullable().optional(),
-  top_logprobs: intRange(0, 20).nullable().optional(),
-  logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullable().optional(),
+  top_logprobs: integer().nullable().optional(),
+  logit_bias: z.record(z.string(), z.number()).nullable().optional(),
   stream: z.boolean().nullable().optional(),
   stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
   drop_params: z.boolean().optional(),

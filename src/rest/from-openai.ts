@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { parseInlineDataUrl } from "../core/chat/inline-data-url.js";
 import { invalidRequest } from "../core/errors/gateway-error.js";
 import type {
   ChatRequest,
@@ -40,8 +41,6 @@ function describeIssue(issue: z.core.$ZodIssue): { message: string; param: strin
   return { param, message: `Invalid value for '${param}': ${issue.message}.` };
 }
 
-const DATA_URL = /^data:([^;,]+)?(;base64)?,/;
-
 function optionsOf(cacheControl: unknown): ProviderOptions | undefined {
   return cacheControl === undefined ? undefined : { cache_control: cacheControl };
 }
@@ -56,29 +55,15 @@ function convertContent(content: OpenAIMessage["content"], path: string): Messag
       case "text":
         parts.push({ type: "text", text: part.text, ...(providerOptions ? { providerOptions } : {}) });
         break;
-      case "image_url": {
-        const url = part.image_url.url;
-        const data = DATA_URL.exec(url);
-        const base = data
-          ? {
-              type: "image" as const,
-              data: Buffer.from(url.slice(data[0].length), data[2] ? "base64" : "utf8"),
-              mediaType: data[1] ?? "application/octet-stream",
-            }
-          : { type: "image" as const, url };
-        if (!data && !/^https?:\/\//i.test(url)) {
-          throw invalidRequest(
-            `'${path}.content[${index}].image_url.url' must be an http(s) or data: URL.`,
-            `${path}.content[${index}].image_url.url`,
-          );
-        }
+      case "image_url":
+        // Data URLs and the http(s) rule are the core's (validate-chat-request): the same rules as Connect.
         parts.push({
-          ...base,
+          type: "image",
+          url: part.image_url.url,
           ...(part.image_url.detail ? { detail: part.image_url.detail } : {}),
           ...(providerOptions ? { providerOptions } : {}),
         });
         break;
-      }
       case "input_audio":
         parts.push({
           type: "audio",
@@ -89,16 +74,15 @@ function convertContent(content: OpenAIMessage["content"], path: string): Messag
         break;
       case "file": {
         const file = part.file;
-        const data = file.file_data !== undefined ? DATA_URL.exec(file.file_data) : null;
+        const inline = file.file_data !== undefined ? parseInlineDataUrl(file.file_data) : undefined;
+        if (typeof inline === "string") {
+          const param = `${path}.content[${index}].file.file_data`;
+          throw invalidRequest(`'${param}': ${inline}.`, param);
+        }
         parts.push({
           type: "file",
           ...(file.file_id !== undefined ? { fileId: file.file_id } : {}),
-          ...(file.file_data !== undefined && data
-            ? {
-                data: Buffer.from(file.file_data.slice(data[0].length), "base64"),
-                mediaType: data[1] ?? file.format,
-              }
-            : {}),
+          ...(inline !== undefined ? { data: inline.data, mediaType: inline.mediaType } : {}),
           ...(file.filename !== undefined ? { filename: file.filename } : {}),
           ...(providerOptions ? { providerOptions } : {}),
         });
@@ -120,15 +104,7 @@ function convertMessage(message: OpenAIMessage, index: number): Message {
       `${path}.role`,
     );
   }
-  if (message.role === "tool" && (message.tool_call_id === undefined || message.tool_call_id.length === 0)) {
-    throw invalidRequest(`'${path}.tool_call_id' is required for tool messages.`, `${path}.tool_call_id`);
-  }
-  if (message.tool_calls !== undefined && message.role !== "assistant") {
-    throw invalidRequest(`'${path}.tool_calls' is only allowed on assistant messages.`, `${path}.tool_calls`);
-  }
-  if (message.content === undefined && message.role !== "assistant") {
-    throw invalidRequest(`'${path}.content' is required for ${message.role} messages.`, `${path}.content`);
-  }
+  // The rules between roles, content and tool calls are the core's (validate-chat-request).
   const out: Message = { role: message.role, content: convertContent(message.content, path) };
   if (message.name !== undefined) out.name = message.name;
   if (message.tool_calls !== undefined) {
@@ -197,15 +173,15 @@ const SIMPLE_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   "user",
 ]);
 const SIMPLE_ROLES: ReadonlySet<string> = new Set(["system", "developer", "user", "assistant"]);
-const MAX_TOKENS_CAP = 10_000_000;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function optionalNumberIn(value: unknown, min: number, max: number, integer: boolean): boolean {
+/** The schema's type rule for an optional number; ranges are the core's (validate-chat-request). */
+function optionalNumber(value: unknown, integer: boolean): boolean {
   if (value === undefined || value === null) return true;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) return false;
+  if (typeof value !== "number" || !Number.isFinite(value)) return false;
   return !integer || Number.isSafeInteger(value);
 }
 
@@ -222,7 +198,7 @@ function fromSimpleRequest(
   const model = body["model"];
   const messages = body["messages"];
   if (typeof model !== "string" || model.length === 0 || model.length > 512) return undefined;
-  if (!Array.isArray(messages) || messages.length === 0 || messages.length > 100_000) return undefined;
+  if (!Array.isArray(messages)) return undefined;
   const converted: Message[] = [];
   for (const message of messages as unknown[]) {
     if (!isRecord(message)) return undefined;
@@ -248,10 +224,10 @@ function fromSimpleRequest(
   const stream = body["stream"];
   const user = body["user"];
   if (
-    !optionalNumberIn(maxTokens, 1, MAX_TOKENS_CAP, true) ||
-    !optionalNumberIn(maxCompletionTokens, 1, MAX_TOKENS_CAP, true) ||
-    !optionalNumberIn(temperature, 0, 2, false) ||
-    !optionalNumberIn(topP, 0, 1, false) ||
+    !optionalNumber(maxTokens, true) ||
+    !optionalNumber(maxCompletionTokens, true) ||
+    !optionalNumber(temperature, false) ||
+    !optionalNumber(topP, false) ||
     (stream !== undefined && stream !== null && typeof stream !== "boolean") ||
     (user !== undefined && (typeof user !== "string" || user.length > 512))
   ) {
@@ -279,7 +255,8 @@ export function fromOpenAIRequest(body: unknown): { request: ChatRequest; stream
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw invalidRequest("The request body must be a JSON object.");
   }
-  return fromSimpleRequest(body as Record<string, unknown>) ?? fromOpenAIRequestBySchema(body);
+  const simple = fromSimpleRequest(body as Record<string, unknown>);
+  return simple !== undefined ? simple : fromOpenAIRequestBySchema(body);
 }
 
 /** The full path: the zod schema, then the conversion of every field. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { findTooDeep, joinPath, MAX_JSON_DEPTH } from "../core/chat/json-depth.js";
 import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
 import { renderOpenAIError } from "./openai-error.js";
 
@@ -14,8 +15,13 @@ export function header(request: HttpRequest, name: string): string | undefined {
 
 /**
  * Reads a JSON body with a hard size cap: a declared Content-Length over the cap is refused before reading a
- * byte, a chunked body is cut off the moment it passes the cap (GUARDS 8). One JSON.parse per request.
+ * byte, a chunked body is cut off the moment it passes the cap (GUARDS 8). One JSON.parse per request (V8's
+ * parser does not recurse on nesting), then a bounded walk refuses a body nested deeper than MAX_JSON_DEPTH, so
+ * nothing after it (zod, converters, JSON.stringify of the upstream body) can overflow the stack.
  */
+/** Levels of known request structure around a free-form JSON field (tools → [0] → function → parameters…). */
+const WIRE_LEVELS = 8;
+
 export function readJsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
   const declared = header(request, "content-length");
   if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge(maxBytes));
@@ -50,11 +56,23 @@ export function readJsonBody(request: HttpRequest, maxBytes: number): Promise<un
         chunks.length === 1
           ? (chunks[0] as Buffer).toString("utf8")
           : Buffer.concat(chunks, size).toString("utf8");
+      let body: unknown;
       try {
-        resolve(JSON.parse(text));
+        body = JSON.parse(text);
       } catch {
         reject(invalidRequest("The request body is not valid JSON."));
+        return;
       }
+      // The bound of free-form fields (checked by the core, naming the field) plus the levels of the wire
+      // structure around them (`tools[0].function.parameters` is four): anything deeper is refused here.
+      const tooDeep = findTooDeep(body, MAX_JSON_DEPTH + WIRE_LEVELS);
+      if (tooDeep !== undefined) {
+        // Name the field by its first few segments (`tools[0].function.parameters`), not 64 of them.
+        const param = joinPath("", tooDeep.slice(0, 4));
+        reject(invalidRequest(`'${param}' is nested more than ${MAX_JSON_DEPTH} levels deep.`, param));
+        return;
+      }
+      resolve(body);
     };
     const onError = (error: Error) => {
       cleanup();

@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
+import { createPrivateFile, ensurePrivateDirectory, restrictFiles } from "../shared/private-files.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 
@@ -52,11 +52,17 @@ async function openSqlite(options: DatabaseOptions, statementTimeoutMs: number):
   let path = options.sqlitePath;
   if (path === undefined) {
     const dataDir = options.dataDir ?? "data";
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDirectory(dataDir);
     path = join(dataDir, "switchboard.sqlite");
+  }
+  const onDisk = path !== ":memory:" && path !== "";
+  if (onDisk) {
+    createPrivateFile(path);
   }
   const sqlite = new BetterSqlite3(path, { timeout: statementTimeoutMs });
   sqlite.pragma("journal_mode = WAL");
+  // The WAL and shared-memory files hold the same rows: 0600 like the database (also when an older run made them).
+  if (onDisk) restrictFiles([`${path}-wal`, `${path}-shm`, `${path}-journal`]);
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });

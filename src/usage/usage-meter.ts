@@ -1,11 +1,20 @@
+import type { ModelCatalog } from "../core/catalog/model-catalog.js";
+import type { ResolvedRequest } from "../core/catalog/resolved-request.js";
 import type { ChatContext } from "../core/chat/dispatcher.js";
 import type {
+  BilledUsage,
   Metering,
   MeterOutcome,
   MeterReceipt,
   MeterSnapshot,
   MeterTicket,
 } from "../core/chat/metering.js";
+import {
+  completionTokensFromBytes,
+  estimatePrompt,
+  estimateTokens,
+  requestText,
+} from "../core/estimate/token-estimate.js";
 import type { ChatRequest, Usage } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { Attempt, RoutingInfo } from "../core/types/routing.js";
@@ -16,18 +25,14 @@ import type { Logger } from "../logging/logger.js";
 import { costOf } from "./cost.js";
 import type { ModelPrice } from "./model-price.js";
 import type { PriceTable } from "./price-table.js";
-import {
-  estimateTokens,
-  promptTokensTypical,
-  promptTokensUpperBound,
-  requestText,
-} from "./token-estimate.js";
+import { UnpricedWarnings } from "./unpriced-warnings.js";
 import type { UsageLedger } from "./usage-ledger.js";
-import type { UsageRecord } from "./usage-record.js";
+import { scrubbedRecord, type UsageRecord } from "./usage-record.js";
 
 export interface UsageMeterOptions {
   prices: PriceTable;
-  deploymentsFor: (model: string) => Deployment[];
+  /** The model catalog the gateway and the router use (pricing looks deployments up by id). */
+  catalog: ModelCatalog;
   limiter: Limiter;
   ledger: UsageLedger;
   logger?: Logger | undefined;
@@ -36,20 +41,22 @@ export interface UsageMeterOptions {
 }
 
 const NANO = 1e9;
+const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 /** A spend counter on every key (no limit of its own) so that spend headers and /key/info read a counter. */
 const TRACKING_LIMIT_USD = 9_000_000;
 
 /**
  * The Metering port's implementation: worst-case pricing and atomic reservation at admission (Limiter), one
  * ledger row per attempt and the actual amounts at settlement. Unpriced models are flagged (cost null) and
- * warned about once per model, never billed as zero.
+ * warned about once per model per interval (bounded: unpriced-warnings.ts), never billed as zero.
  */
 export class UsageMeter implements Metering {
-  private readonly warned = new Set<string>();
+  private readonly unpriced: UnpricedWarnings;
   private readonly defaultMaxOutput: number;
 
   constructor(private readonly options: UsageMeterOptions) {
     this.defaultMaxOutput = options.defaultMaxOutputTokens ?? 4_096;
+    this.unpriced = new UnpricedWarnings({ logger: options.logger });
   }
 
   async admit(request: ChatRequest, context: ChatContext): Promise<MeterTicket> {
@@ -69,7 +76,10 @@ export class UsageMeter implements Metering {
         tracking: true,
       });
     }
-    const demand = rules.length > 0 ? this.worstCase(request) : { requests: 1, tokens: 0, nanoDollars: 0 };
+    const demand =
+      rules.length > 0
+        ? this.worstCase(request, context.resolved ?? this.resolve(request))
+        : { requests: 1, tokens: 0, nanoDollars: 0 };
     const lease = await this.options.limiter.reserve(
       rules,
       demand,
@@ -78,11 +88,21 @@ export class UsageMeter implements Metering {
     return new Ticket(this, request, context, lease, rules.length > 0 ? snapshotOf(lease, demand) : {});
   }
 
-  /** Worst case of a request over every deployment that may serve it. */
-  worstCase(request: ChatRequest): Demand {
-    const deployments = this.options.deploymentsFor(request.model);
+  /** A caller that did not come through ChatGateway's admission (benches): resolve here, without fallbacks. */
+  private resolve(request: ChatRequest): ResolvedRequest {
+    const group = this.options.catalog.resolve(request.model) ?? { name: request.model, deployments: [] };
+    return { group, fallbacks: new Map(), prompt: estimatePrompt(request) };
+  }
+
+  /**
+   * Worst case of a request over every deployment that may serve it: its group's and those of every fallback
+   * group the caller may reach (a fallback to a dearer model must not spend more than was reserved).
+   */
+  worstCase(request: ChatRequest, resolved: ResolvedRequest): Demand {
+    const deployments = [...resolved.group.deployments];
+    for (const group of resolved.fallbacks.values()) deployments.push(...group.deployments);
     const choices = request.n ?? 1;
-    const promptBound = promptTokensUpperBound(request);
+    const promptBound = resolved.prompt.upperBound;
     let nanoDollars = 0;
     let maxOutputSeen = 0;
     for (const deployment of deployments) {
@@ -118,7 +138,28 @@ export class UsageMeter implements Metering {
       request.maxTokens === undefined
         ? 0
         : Math.min(request.maxTokens * choices, maxOutputSeen || request.maxTokens * choices);
-    return { requests: 1, tokens: promptTokensTypical(request) + requested, nanoDollars };
+    return { requests: 1, tokens: resolved.prompt.tokens + requested, nanoDollars };
+  }
+
+  /**
+   * The most completion tokens a request can be billed for on the deployment that served it: max_tokens, else
+   * the model's output limit (model_info, then the price table), else `defaultMaxOutputTokens`; times `n`.
+   */
+  outputCap(request: ChatRequest, routing: RoutingInfo): number {
+    const deployment = this.deploymentOf(routing);
+    const price = this.priceFor(routing);
+    const perChoice =
+      deployment !== undefined
+        ? this.maxOutput(request, deployment, price)
+        : Math.min(
+            request.maxTokens ?? Number.POSITIVE_INFINITY,
+            price?.maxOutputTokens ?? this.defaultMaxOutput,
+          );
+    return perChoice * (request.n ?? 1);
+  }
+
+  private deploymentOf(routing: RoutingInfo): Deployment | undefined {
+    return this.options.catalog.deployment(routing.deployment);
   }
 
   private maxOutput(request: ChatRequest, deployment: Deployment, price: ModelPrice | undefined): number {
@@ -134,22 +175,13 @@ export class UsageMeter implements Metering {
     if (routing === undefined) return undefined;
     const deploymentId = attempt?.deployment ?? routing.deployment;
     const model = attempt?.model ?? routing.model;
-    const group = this.options.deploymentsFor((attempt ? groupOf(attempt) : undefined) ?? routing.modelGroup);
-    const deployment =
-      group.find((candidate) => candidate.id === deploymentId) ??
-      this.options.deploymentsFor(model).find((candidate) => candidate.id === deploymentId);
+    const deployment = this.options.catalog.deployment(deploymentId);
     if (deployment !== undefined) return this.options.prices.forDeployment({ ...deployment, model });
     return this.options.prices.lookup(attempt?.provider ?? routing.provider, model);
   }
 
   warnUnpriced(deployment: Pick<Deployment, "provider" | "model">): void {
-    const name = `${deployment.provider}/${deployment.model}`;
-    if (this.warned.has(name)) return;
-    this.warned.add(name);
-    this.options.logger?.warn(
-      { provider: deployment.provider, model: deployment.model },
-      "model is unpriced: its cost is reported as unknown (null), not zero; set model_info prices or load a price file",
-    );
+    this.unpriced.warn(deployment.provider, deployment.model);
   }
 
   get ledger(): UsageLedger {
@@ -216,18 +248,41 @@ class Ticket implements MeterTicket {
     }));
   }
 
-  private async settleOnce(outcome: MeterOutcome): Promise<MeterReceipt> {
-    const endedAt = new Date().toISOString();
-    const now = performance.now();
-    let usage = outcome.usage;
+  async account(
+    reported: Usage | undefined,
+    generatedBytes: number,
+    routing: RoutingInfo | undefined,
+  ): Promise<BilledUsage> {
+    try {
+      return await this.accountOnce(reported, generatedBytes, false, routing);
+    } catch {
+      // Never fails the answer: without an estimate the caller sees what the provider reported (or nothing).
+      const usage = reported ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+      return { usage, estimated: false, costUsd: undefined, priced: false };
+    }
+  }
+
+  /**
+   * The provider's usage, priced; or, when it reported nothing (or only the prompt of a stream cut short), an
+   * estimate: the prompt with the tokenizer, the completion from the running byte count (4 bytes a token, the
+   * usage module's typical rate), capped by what the request could produce on the deployment that served it.
+   */
+  private async accountOnce(
+    reported: Usage | undefined,
+    generatedBytes: number,
+    cutShort: boolean,
+    routing: RoutingInfo | undefined,
+  ): Promise<BilledUsage> {
+    let usage = reported;
     let estimated = false;
-    if (
-      outcome.routing !== undefined &&
-      (usage === undefined || (outcome.cutShort && usage.completionTokens === 0))
-    ) {
-      // Nothing (or only the prompt) reported: estimate what was generated with the tokenizer, flagged.
-      const generated = await estimateTokens(outcome.generatedText ?? "");
-      const prompt = usage?.promptTokens ?? (await estimateTokens(requestText(this.request).text));
+    if (routing !== undefined && (usage === undefined || (cutShort && usage.completionTokens === 0))) {
+      const generated = Math.min(
+        completionTokensFromBytes(generatedBytes),
+        this.meter.outputCap(this.request, routing),
+      );
+      const prompt =
+        usage?.promptTokens ??
+        Math.min(await estimateTokens(requestText(this.request)), estimatePrompt(this.request).upperBound);
       if (usage === undefined || generated > 0) {
         estimated = true;
         usage = {
@@ -235,9 +290,33 @@ class Ticket implements MeterTicket {
           promptTokens: prompt,
           completionTokens: generated,
           totalTokens: prompt + generated,
+          estimated: true,
         };
       }
     }
+    if (usage === undefined)
+      return { usage: ZERO_USAGE, estimated: false, costUsd: undefined, priced: false };
+    const { costUsd, priced } = costOf(usage, this.meter.priceFor(routing));
+    const billed: Usage = { ...usage };
+    if (costUsd !== undefined) billed.costUsd = costUsd;
+    return { usage: billed, estimated, costUsd, priced };
+  }
+
+  private async settleOnce(outcome: MeterOutcome): Promise<MeterReceipt> {
+    const endedAt = new Date().toISOString();
+    const now = performance.now();
+    const accounted =
+      outcome.billed ??
+      (outcome.routing !== undefined
+        ? await this.accountOnce(
+            outcome.usage,
+            outcome.generatedBytes ?? 0,
+            outcome.cutShort,
+            outcome.routing,
+          )
+        : undefined);
+    const usage = accounted?.usage ?? outcome.usage;
+    const estimated = accounted?.estimated ?? false;
     const attempts =
       outcome.attempts.length > 0 || outcome.routing === undefined
         ? outcome.attempts
@@ -290,13 +369,21 @@ class Ticket implements MeterTicket {
         status,
         stream: outcome.stream,
         cacheStatus: "none",
-        startedAt: this.startedAtIso,
-        endedAt,
+        // Each attempt's own times; a stream's committed attempt ends when the stream does.
+        startedAt:
+          attempt.startedAt !== undefined ? new Date(attempt.startedAt).toISOString() : this.startedAtIso,
+        endedAt:
+          attempt.endedAt !== undefined && !(last && outcome.stream)
+            ? new Date(attempt.endedAt).toISOString()
+            : endedAt,
       });
     });
-    for (const row of rows) this.meter.ledger.record(row);
     const nanoDollars = Math.round(totalCost * NANO);
-    await this.lease.release({ requests: 1, tokens, nanoDollars });
+    // The row is in the journal before settlement returns (and so before the caller's answer completes).
+    await Promise.all([
+      this.meter.ledger.record(rows.map(scrubbedRecord)),
+      this.lease.release({ requests: 1, tokens, nanoDollars }),
+    ]);
     const receipt: MeterReceipt = {
       ...this.admission,
       costUsd: priced && rows.length > 0 ? Math.round(totalCost * 1e10) / 1e10 : undefined,

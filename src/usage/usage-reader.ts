@@ -1,4 +1,4 @@
-import { invalidRequest } from "../core/errors/gateway-error.js";
+import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
 import type { Principal } from "../core/types/principal.js";
 import { decodePageToken, encodePageToken, pageSize, queryFingerprint } from "../keys/page-token.js";
 import type { UsageFeed } from "./usage-feed.js";
@@ -26,7 +26,25 @@ export class UsageReader {
     private readonly feed: UsageFeed,
     /** Rows journaled but maybe not yet in the database are flushed before a read, so reads see own writes. */
     private readonly flush: () => Promise<void>,
+    /**
+     * The team of a key (null: no team; undefined: no such key). A team admin naming a key is answered only when
+     * the key is in its team; without this lookup such a filter would silently come back empty.
+     */
+    private readonly teamOfKey?: (keyId: string) => Promise<string | null | undefined>,
   ) {}
+
+  /** A team admin may name a key of its own team only: another team's key is PermissionDenied / 403, not 0 rows. */
+  private async checkKeyScope(principal: Principal, filter: UsageFilter): Promise<void> {
+    if (principal.role !== "team_admin" || filter.keyId === undefined || filter.keyId === principal.keyId)
+      return;
+    const team = this.teamOfKey === undefined ? undefined : await this.teamOfKey(filter.keyId);
+    if (team === undefined || team === null || team !== principal.teamId) {
+      throw new GatewayError("permission_denied", "A team admin may read its own team's keys' usage only.", {
+        param: "key_id",
+        reason: "usage_out_of_scope",
+      });
+    }
+  }
 
   async query(
     principal: Principal,
@@ -35,6 +53,7 @@ export class UsageReader {
     token: string,
   ): Promise<{ records: UsageRecord[]; nextPageToken: string }> {
     const scoped = scopeUsageFilter(principal, checkRange(filter));
+    await this.checkKeyScope(principal, filter);
     const size = pageSize(requestedSize);
     const fingerprint = queryFingerprint(["usage", principal.keyId, scoped]);
     const cursor = decodePageToken(token, fingerprint);
@@ -69,6 +88,7 @@ export class UsageReader {
     groupBy: UsageGroupBy,
   ): Promise<UsageSummaryRow[]> {
     const scoped = scopeUsageFilter(principal, checkRange(filter));
+    await this.checkKeyScope(principal, filter);
     await this.flush().catch(() => undefined);
     return this.store.summarize(scoped, groupBy);
   }

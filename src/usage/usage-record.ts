@@ -1,3 +1,5 @@
+import { scrubSecrets } from "../shared/secret-scrubber.js";
+
 /**
  * One ledger row: one attempt that reached a provider. Idempotent by (requestId, attempt). Never holds prompts,
  * completions or secrets — key ids and display names only.
@@ -34,4 +36,20 @@ export interface UsageRecord {
   /** ISO-8601 UTC with milliseconds (sorts as text on both databases). */
   startedAt: string;
   endedAt: string;
+}
+
+/**
+ * The record with its free-text fields scrubbed of secrets: the ledger's last line of defence (GUARDS 5). Model
+ * names come from callers on wildcard deployments, and a caller who pastes a key into one must not have it
+ * stored, journaled and replicated.
+ */
+export function scrubbedRecord(record: UsageRecord): UsageRecord {
+  return {
+    ...record,
+    modelGroup: scrubSecrets(record.modelGroup),
+    deployment: scrubSecrets(record.deployment),
+    provider: scrubSecrets(record.provider),
+    model: scrubSecrets(record.model),
+    status: scrubSecrets(record.status),
+  };
 }

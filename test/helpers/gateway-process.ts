@@ -3,13 +3,14 @@
  * SWITCHBOARD_TEST_GATEWAY environment variable, starts on 127.0.0.1:0, prints `{"url": …}` on one stdout line,
  * and closes on SIGTERM. Run with `node --import tsx test/helpers/gateway-process.ts`.
  */
+
+import type { RouterSettings } from "../../src/app.js";
 import type { Deployment } from "../../src/core/types/deployment.js";
-import type { RouterOptions } from "../../src/router/router.js";
 import { startTestGateway } from "./gateway.js";
 
 export interface GatewayProcessSetup {
   deployments: Deployment[];
-  router: Partial<Omit<RouterOptions, "random" | "capabilitiesOf" | "stateStore" | "onSharedStateChange">>;
+  router: Omit<RouterSettings, "random" | "stateStore" | "onSharedStateChange">;
   /** Strategy ties and weighted picks always take the first candidate. */
   deterministic?: boolean;
 }

@@ -240,6 +240,6 @@ describe("Chat service over Connect, gRPC and gRPC-Web on the REST port", () => 
     const detail = body.details[0];
     assert.equal(detail?.type, "switchboard.v1.ErrorDetail");
     const decoded = fromBinary(ErrorDetailSchema, Buffer.from(detail?.value ?? "", "base64"));
-    assert.equal(decoded.param, "request.model");
+    assert.equal(decoded.param, "model");
   });
 });

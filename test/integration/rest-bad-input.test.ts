@@ -182,21 +182,39 @@ describe("REST bad input: a clear error naming the field, nothing lost, never a 
     assert.equal(response.status, 200);
   });
 
-  it("passes fields it does not model through to OpenAI-compatible upstreams", async () => {
+  it("passes allow-listed fields it does not model through to OpenAI-compatible upstreams", async () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: gateway.headers,
       body: JSON.stringify({
         model: "fixture/echo",
         messages: user,
-        service_tier: "flex",
-        prediction: { type: "content", content: "x" },
+        verbosity: "low",
+        prompt_cache_key: "tenant-cache-1",
       }),
     });
     assert.equal(response.status, 200);
     const sent = upstream.requests.at(-1)?.body ?? {};
-    assert.equal(sent["service_tier"], "flex");
-    assert.deepEqual(sent["prediction"], { type: "content", content: "x" });
+    assert.equal(sent["verbosity"], "low");
+    assert.equal(sent["prompt_cache_key"], "tenant-cache-1");
+  });
+
+  it("refuses pass-through fields that change the price (service_tier, prediction: GUARDS 8b)", async () => {
+    const before = upstream.requests.length;
+    for (const [field, value] of [
+      ["service_tier", "priority"],
+      ["prediction", { type: "content", content: "x" }],
+    ] as const) {
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: gateway.headers,
+        body: JSON.stringify({ model: "fixture/echo", messages: user, [field]: value }),
+      });
+      assert.equal(response.status, 400, field);
+      const body = (await response.json()) as { error: { param: string } };
+      assert.equal(body.error.param, field);
+    }
+    assert.equal(upstream.requests.length, before);
   });
 
   it("sends a model id with slashes upstream unchanged after the provider prefix", async () => {

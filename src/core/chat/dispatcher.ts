@@ -1,3 +1,5 @@
+import type { ModelGroup } from "../catalog/model-catalog.js";
+import type { ResolvedRequest } from "../catalog/resolved-request.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "../types/chat.js";
 import type { Principal } from "../types/principal.js";
 import type { Attempt, RoutingInfo } from "../types/routing.js";
@@ -13,6 +15,8 @@ export interface ChatContext {
   deadline?: number;
   /** Called by the router for every attempt as it ends, failed ones included (the usage ledger bills each). */
   onAttempt?: (attempt: Attempt) => void;
+  /** The request's model resolution and prompt estimate, set once at admission (ChatGateway). */
+  resolved?: ResolvedRequest;
 }
 
 /** A stream whose first batch has arrived from the deployment that serves it; no retry from here on. */
@@ -30,10 +34,16 @@ export interface Dispatcher {
     context: ChatContext,
   ): Promise<{ response: ChatResponse; routing: RoutingInfo }>;
   stream(request: ChatRequest, context: ChatContext): Promise<CommittedStream>;
-  /** Every model name callers may use (groups, aliases, wildcard patterns), with what is known of each. */
-  listModels(): ModelDescriptor[];
-  /** True when `model` names something this gateway serves (group, alias or a wildcard match). */
-  hasModel(model: string): boolean;
+  /**
+   * The groups a failure of `group` may fall back to for this request and caller, by configured name: every
+   * kind of configured fallback and the request's own `fallbacks`, only those served and usable by the caller.
+   * Throws a GatewayError when the request's own `fallbacks` are not allowed, not served, or not usable.
+   */
+  fallbackGroups(
+    group: ModelGroup,
+    request: ChatRequest,
+    context: ChatContext,
+  ): ReadonlyMap<string, ModelGroup>;
 }
 
 export interface ModelDescriptor {

@@ -1,3 +1,4 @@
+import { scrubSecrets } from "../../shared/secret-scrubber.js";
 import type { ErrorKind } from "./error-kind.js";
 
 export interface GatewayErrorOptions {
@@ -28,7 +29,8 @@ export interface LimitDetail {
 
 /**
  * The one error type of the gateway. Messages are written for the caller: they name the field and never carry
- * secrets, stack traces or upstream credentials.
+ * secrets, stack traces or upstream credentials. Upstream text enters the gateway only as a GatewayError, so the
+ * constructor is the one point where it is scrubbed (configured secrets and credential shapes, GUARDS 8c).
  */
 export class GatewayError extends Error {
   readonly kind: ErrorKind;
@@ -40,11 +42,11 @@ export class GatewayError extends Error {
   readonly limit: LimitDetail | undefined;
 
   constructor(kind: ErrorKind, message: string, options: GatewayErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(scrubSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "GatewayError";
     this.kind = kind;
-    this.param = options.param;
-    this.reason = options.reason;
+    this.param = options.param === undefined ? undefined : scrubSecrets(options.param);
+    this.reason = options.reason === undefined ? undefined : scrubSecrets(options.reason);
     this.provider = options.provider;
     this.upstreamStatus = options.upstreamStatus;
     this.retryAfterMs = options.retryAfterMs;

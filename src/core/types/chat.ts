@@ -181,6 +181,11 @@ export interface Usage {
   rejectedPredictionTokens?: number;
   /** Cost in US dollars when known; undefined when the model is unpriced. */
   costUsd?: number;
+  /**
+   * Set when the gateway estimated these counts because the provider reported none (bounded by what the request
+   * could produce); the ledger row says the same.
+   */
+  estimated?: boolean;
 }
 
 export interface TopLogprob {

@@ -14,6 +14,14 @@ export interface Attempt {
   modelGroup?: string;
   /** How long the router waited (backoff, Retry-After) before this attempt, ms. */
   backoffMs?: number;
+  /**
+   * Set when no upstream call was made: `model_access` is a configured fallback group the caller's key may not
+   * use (listed so the log says why it was passed over; `deployment` then holds the group's name).
+   */
+  skipped?: "model_access";
+  /** When this attempt started and ended (epoch ms): each ledger row carries its own attempt's times. */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Deployment } from "../../core/types/deployment.js";
 import type { UpstreamRequest } from "../../core/types/provider.js";
 import { bytesToBase64, parseDataUrl } from "../shared/data-url.js";
 import {
-  bodyProviderOptions,
+  callerBodyOptions,
   isPlainObject,
   mergeIntoBody,
   readProviderOption,
@@ -25,6 +25,7 @@ import type {
   AnthropicTool,
 } from "./anthropic-api.js";
 import { ANTHROPIC_PROVIDER_ID } from "./anthropic-error.js";
+import { ANTHROPIC_OPTIONS } from "./anthropic-options.js";
 
 export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 export const ANTHROPIC_DEFAULT_VERSION = "2023-06-01";
@@ -211,7 +212,7 @@ export function convertToAnthropicBody(
   if (tools.length > 0) body["tools"] = tools;
   if (toolChoice !== undefined) body["tool_choice"] = toolChoice;
   body["stream"] = stream;
-  mergeIntoBody(body, bodyProviderOptions(request.providerOptions, NAMESPACES));
+  mergeIntoBody(body, callerBodyOptions(request.providerOptions, ANTHROPIC_OPTIONS));
   return body;
 }
 

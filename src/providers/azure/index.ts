@@ -2,8 +2,10 @@ import { GatewayError, unsupportedParameter } from "../../core/errors/gateway-er
 import type { ChatRequest } from "../../core/types/chat.js";
 import type { HttpProviderAdapter, ProviderCallContext, UpstreamRequest } from "../../core/types/provider.js";
 import { convertToOpenAIBody, type OpenAIWireOptions } from "../openai/convert-to-openai-request.js";
+import { openAICompatibleOptions } from "../openai/openai-options.js";
 import { parseOpenAIResponse } from "../openai/parse-openai-response.js";
 import type { Environment } from "../shared/api-key.js";
+import { modelPathSegment } from "../shared/model-path-segment.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { AZURE_DEFAULT_API_VERSION } from "./azure-api.js";
 import { parseAzureError } from "./azure-error.js";
@@ -23,6 +25,8 @@ const AZURE_WIRE: OpenAIWireOptions = {
   acceptsTopK: false,
   authHeader: (apiKey) => ({ "api-key": apiKey }),
   path: "/chat/completions",
+  /** Azure takes OpenAI's knobs; `data_sources` (On Your Data: a caller-chosen search index and credential) stays out. */
+  options: { ...openAICompatibleOptions("azure"), namespaces: ["azure", "openai"] },
 };
 
 function text(value: unknown): string | undefined {
@@ -66,7 +70,7 @@ export function buildAzureRequest(
   if (v1) {
     url = `${/\/openai\/v1$/.test(base) ? base : `${base}/openai/v1`}/chat/completions`;
   } else {
-    url = `${base}/openai/deployments/${encodeURIComponent(deployment.model)}/chat/completions?api-version=${encodeURIComponent(apiVersion)}`;
+    url = `${base}/openai/deployments/${modelPathSegment(deployment.model, "azure")}/chat/completions?api-version=${encodeURIComponent(apiVersion)}`;
   }
   const key = text(params.apiKey) ?? fromEnv(env, AZURE_ENV_VARS.apiKey);
   const adToken = text(params.extra.azure_ad_token) ?? fromEnv(env, AZURE_ENV_VARS.adToken);

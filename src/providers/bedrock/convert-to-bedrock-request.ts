@@ -9,6 +9,7 @@ import type {
   ReasoningEffort,
 } from "../../core/types/chat.js";
 import { inlineBytes } from "../shared/inline-bytes.js";
+import { callerBodyOptions, mergeIntoBody } from "../shared/provider-options.js";
 import { applySupportedParams, type OptionalParam } from "../shared/supported-params.js";
 import {
   type BedrockContentBlock,
@@ -18,6 +19,7 @@ import {
   type BedrockTool,
   JSON_RESPONSE_TOOL,
 } from "./bedrock-api.js";
+import { BEDROCK_OPTIONS } from "./bedrock-options.js";
 
 const PROVIDER = "bedrock";
 
@@ -34,16 +36,6 @@ const SUPPORTED: ReadonlySet<OptionalParam> = new Set<OptionalParam>([
   "metadata",
   "responseFormat",
 ]);
-
-/** Converse fields a caller may set through `providerOptions` (flat, or under `bedrock`). */
-const BODY_OPTION_KEYS = [
-  "additionalModelRequestFields",
-  "additionalModelResponseFieldPaths",
-  "guardrailConfig",
-  "performanceConfig",
-  "promptVariables",
-  "requestMetadata",
-] as const;
 
 /** LiteLLM's reasoning_effort → Anthropic thinking budget on Bedrock. */
 const EFFORT_BUDGET: Record<Exclude<ReasoningEffort, "none">, number> = {
@@ -123,7 +115,8 @@ export function convertToBedrockRequest(original: ChatRequest, modelId: string):
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
   if (request.metadata !== undefined) body.requestMetadata = { ...request.metadata };
 
-  mergeProviderOptions(body, request.providerOptions);
+  // Caller additions, each on the allow-list (bedrock-options.ts); objects merge one level into what we built.
+  mergeIntoBody(body, callerBodyOptions(request.providerOptions, BEDROCK_OPTIONS));
   return body;
 }
 
@@ -418,26 +411,4 @@ function hasCacheControl(options: ProviderOptions | undefined): boolean {
     options.cacheControl !== undefined ||
     options.cachePoint !== undefined
   );
-}
-
-/** Converse fields from `providerOptions` (flat or under `bedrock`); objects merge one level into what we built. */
-function mergeProviderOptions(body: BedrockConverseRequest, options: ProviderOptions | undefined): void {
-  if (options === undefined) return;
-  const sources: Record<string, unknown>[] = [options];
-  if (typeof options.bedrock === "object" && options.bedrock !== null) {
-    sources.push(options.bedrock as Record<string, unknown>);
-  }
-  const target: Record<string, unknown> = body;
-  for (const source of sources) {
-    for (const key of BODY_OPTION_KEYS) {
-      const value = source[key];
-      if (value === undefined) continue;
-      const current = target[key];
-      target[key] = isRecord(current) && isRecord(value) ? { ...current, ...value } : value;
-    }
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,5 +1,6 @@
 import type { ChatRequest } from "../../core/types/chat.js";
 import type { HttpProviderAdapter, ProviderCallContext, UpstreamRequest } from "../../core/types/provider.js";
+import { modelPathSegment } from "../shared/model-path-segment.js";
 import { signSigV4 } from "../shared/sigv4.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { bedrockBaseUrl, type Environment, resolveBedrockAuth } from "./bedrock-auth.js";
@@ -28,7 +29,7 @@ export async function buildBedrockRequest(
     convertToBedrockRequest(withDeploymentDropParams(request, context.deployment), modelId),
   );
   const auth = resolveBedrockAuth(context.deployment, env);
-  const url = `${bedrockBaseUrl(context.deployment, auth.region)}/model/${encodeURIComponent(modelId)}/${
+  const url = `${bedrockBaseUrl(context.deployment, auth.region)}/model/${modelPathSegment(modelId, "bedrock", { allowSlash: true })}/${
     context.stream ? "converse-stream" : "converse"
   }`;
   const headers: Record<string, string> = {

@@ -1,7 +1,9 @@
 import { invalidRequest, unsupportedParameter } from "../../core/errors/gateway-error.js";
 import type { ChatRequest, ContentPart, Message, ReasoningEffort } from "../../core/types/chat.js";
+import { callerBodyOptions, mergeIntoBody } from "../shared/provider-options.js";
 import { applySupportedParams, type OptionalParam } from "../shared/supported-params.js";
 import type { CohereChatRequest, CohereContentPart, CohereMessage } from "./cohere-api.js";
+import { COHERE_OPTIONS } from "./cohere-options.js";
 
 const PROVIDER = "cohere";
 
@@ -91,8 +93,10 @@ export function convertToCohereRequest(
   else if (request.reasoningEffort !== undefined) {
     body.thinking = { type: "enabled", token_budget: EFFORT_BUDGET[request.reasoningEffort] };
   }
-  const scoped = request.providerOptions?.cohere;
-  if (typeof scoped === "object" && scoped !== null && !Array.isArray(scoped)) Object.assign(body, scoped);
+  mergeIntoBody(
+    body as unknown as Record<string, unknown>,
+    callerBodyOptions(request.providerOptions, COHERE_OPTIONS),
+  );
   return body;
 }
 

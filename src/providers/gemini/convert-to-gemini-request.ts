@@ -1,14 +1,14 @@
 import { invalidRequest } from "../../core/errors/gateway-error.js";
 import type { ChatRequest, ContentPart, Message, ReasoningEffort } from "../../core/types/chat.js";
 import { bytesToBase64, guessMediaType, parseDataUrl } from "../shared/data-url.js";
-import { bodyProviderOptions, mergeIntoBody, readProviderOption } from "../shared/provider-options.js";
+import { callerBodyOptions, mergeIntoBody, readProviderOption } from "../shared/provider-options.js";
 import { rejectUnsupportedParams } from "../shared/unsupported-params.js";
 import { parseToolArguments } from "../shared/upstream-json.js";
 import type { GeminiContent, GeminiRequestPart } from "./gemini-api.js";
 import { toGeminiSchema } from "./gemini-json-schema.js";
+import { GEMINI_OPTION_NAMESPACES, geminiOptions } from "./gemini-options.js";
 
-/** Namespaces under which callers may put Gemini knobs in providerOptions (shared with Vertex AI). */
-export const GEMINI_OPTION_NAMESPACES = ["gemini", "google", "vertex_ai"] as const;
+export { GEMINI_OPTION_NAMESPACES };
 
 /** `reasoning_effort` → thinking budget for Gemini 2.5 models (Gemini 3 takes a level instead). */
 const EFFORT_BUDGET: Record<ReasoningEffort, number> = {
@@ -92,7 +92,7 @@ export function convertToGeminiBody(
       };
       break;
   }
-  mergeIntoBody(body, bodyProviderOptions(request.providerOptions, GEMINI_OPTION_NAMESPACES));
+  mergeIntoBody(body, callerBodyOptions(request.providerOptions, geminiOptions(provider)));
   return body;
 }
 

@@ -1,6 +1,7 @@
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { Deployment } from "../../core/types/deployment.js";
 import type { HttpProviderAdapter, UpstreamRequest } from "../../core/types/provider.js";
+import { modelPathSegment } from "../shared/model-path-segment.js";
 import { convertToGeminiBody } from "./convert-to-gemini-request.js";
 import { GEMINI_PROVIDER_ID, parseGeminiError } from "./gemini-error.js";
 import { GeminiStreamDecoder } from "./gemini-stream-decoder.js";
@@ -13,12 +14,15 @@ export function geminiModelId(model: string): string {
   return model.startsWith("models/") ? model.slice("models/".length) : model;
 }
 
-/** `…/v1beta/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse` for streams. */
+/**
+ * `…/v1beta/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse` for streams. The model is one
+ * encoded path segment (`.`, `..` and `/` refused).
+ */
 export function geminiUrl(deployment: Deployment, stream: boolean): string {
   const base = (deployment.params.apiBase ?? GEMINI_DEFAULT_BASE_URL).replace(/\/+$/, "");
   const version = deployment.params.apiVersion ?? "v1beta";
   const method = stream ? "streamGenerateContent?alt=sse" : "generateContent";
-  return `${base}/${version}/models/${encodeURIComponent(geminiModelId(deployment.model))}:${method}`;
+  return `${base}/${version}/models/${modelPathSegment(geminiModelId(deployment.model), GEMINI_PROVIDER_ID)}:${method}`;
 }
 
 /**

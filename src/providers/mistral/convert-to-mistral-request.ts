@@ -62,12 +62,6 @@ export function convertToMistralBody(
       else if (request.dropParams !== true) throw unsupportedParameter(PROVIDER, "reasoning_effort");
     }
   }
-  const providerOptions = mistralProviderOptions(forOpenAI.providerOptions);
-  if (providerOptions !== forOpenAI.providerOptions) {
-    forOpenAI = { ...forOpenAI };
-    if (providerOptions === undefined) delete forOpenAI.providerOptions;
-    else forOpenAI.providerOptions = providerOptions;
-  }
   const body = convertToOpenAIBody(forOpenAI, context, wire);
   delete body["stream_options"];
   if (body["seed"] !== undefined) {
@@ -121,33 +115,4 @@ function withoutCacheControl(value: unknown): unknown {
   if (object === undefined || object["cache_control"] === undefined) return value;
   const { cache_control: _dropped, ...rest } = object;
   return rest;
-}
-
-/** Provider ids whose namespaced options belong to another provider and must not reach Mistral's body. */
-const OTHER_PROVIDER_NAMESPACES = new Set([
-  "openai",
-  "azure",
-  "anthropic",
-  "gemini",
-  "google",
-  "vertex_ai",
-  "bedrock",
-  "cohere",
-  "ollama",
-]);
-
-/** Request-level options for Mistral: flat keys (not another provider's namespace), then the `mistral` namespace. */
-function mistralProviderOptions(
-  options: Record<string, unknown> | undefined,
-): Record<string, unknown> | undefined {
-  if (options === undefined) return undefined;
-  const keys = Object.keys(options);
-  if (!keys.some((key) => key === "mistral" || OTHER_PROVIDER_NAMESPACES.has(key))) return options;
-  const out: Record<string, unknown> = {};
-  for (const key of keys) {
-    if (key !== "mistral" && !OTHER_PROVIDER_NAMESPACES.has(key)) out[key] = options[key];
-  }
-  const scoped = asObject(options["mistral"]);
-  if (scoped !== undefined) Object.assign(out, scoped);
-  return Object.keys(out).length === 0 ? undefined : out;
 }

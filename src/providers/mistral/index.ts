@@ -4,6 +4,7 @@ import { baseUrl, resolveApiKey } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { convertToMistralBody } from "./convert-to-mistral-request.js";
 import { parseMistralError } from "./mistral-error.js";
+import { MISTRAL_OPTIONS } from "./mistral-options.js";
 import { MistralStreamDecoder } from "./mistral-stream-decoder.js";
 import { parseMistralResponse } from "./parse-mistral-response.js";
 
@@ -16,6 +17,7 @@ const MISTRAL_WIRE: OpenAIWireOptions = {
   acceptsTopK: false,
   authHeader: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
   path: "/chat/completions",
+  options: MISTRAL_OPTIONS,
 };
 
 /** Mistral La Plateforme (`/v1/chat/completions`): OpenAI's wire with Mistral's names and id rules. */

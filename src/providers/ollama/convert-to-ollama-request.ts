@@ -1,8 +1,10 @@
 import { invalidRequest, unsupportedParameter } from "../../core/errors/gateway-error.js";
 import type { ChatRequest, Message } from "../../core/types/chat.js";
 import { inlineBytes } from "../shared/inline-bytes.js";
+import { callerBodyOptions, mergeIntoBody } from "../shared/provider-options.js";
 import { applySupportedParams, type OptionalParam } from "../shared/supported-params.js";
 import type { OllamaChatRequest, OllamaMessage } from "./ollama-api.js";
+import { ollamaOptions } from "./ollama-options.js";
 
 const SUPPORTED: ReadonlySet<OptionalParam> = new Set<OptionalParam>([
   "tools",
@@ -70,20 +72,15 @@ export function convertToOllamaRequest(
   if (request.seed !== undefined) options.seed = request.seed;
   if (request.presencePenalty !== undefined) options.presence_penalty = request.presencePenalty;
   if (request.frequencyPenalty !== undefined) options.frequency_penalty = request.frequencyPenalty;
-  const scoped = request.providerOptions?.ollama;
-  const extra: Record<string, unknown> =
-    typeof scoped === "object" && scoped !== null && !Array.isArray(scoped)
-      ? { ...(scoped as Record<string, unknown>) }
-      : {};
-  if (typeof extra.options === "object" && extra.options !== null) {
-    Object.assign(options, extra.options);
-    delete extra.options;
-  }
   if (Object.keys(options).length > 0) body.options = options;
   if (request.reasoningEffort === "none") body.think = false;
   else if (request.reasoningEffort !== undefined || request.reasoningBudgetTokens !== undefined)
     body.think = true;
-  Object.assign(body, extra);
+  // Caller additions, each on the allow-list (ollama-options.ts); `options` merges into the sampling we built.
+  mergeIntoBody(
+    body as unknown as Record<string, unknown>,
+    callerBodyOptions(request.providerOptions, ollamaOptions(provider)),
+  );
   return body;
 }
 

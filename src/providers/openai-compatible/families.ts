@@ -1,3 +1,6 @@
+import { OPEN_WEIGHTS_SAMPLING_OPTIONS } from "../openai/openai-options.js";
+import { checks, type OptionRule } from "../shared/provider-options.js";
+
 /**
  * The OpenAI-compatible family: hosts that speak OpenAI's Chat Completions wire at a known base URL with a key
  * from a known variable. One row per LiteLLM prefix; behaviour differences that are not just data live in the
@@ -20,7 +23,20 @@ export interface OpenAICompatibleFamily {
   acceptsTopK: boolean;
   /** Parameters the host rejects, by OpenAI name (checked before sending, so the caller gets a clear 400). */
   unsupported: readonly string[];
+  /**
+   * Knobs the host documents beyond OpenAI's that callers may add (provider options or pass-through fields),
+   * on top of OpenAI's own allow-list (openai/openai-options.ts). Nothing here may choose a model, a route, a
+   * token limit or a price (GUARDS 8b).
+   */
+  options?: Readonly<Record<string, OptionRule>>;
 }
+
+const PERPLEXITY_SEARCH_OPTIONS: Readonly<Record<string, OptionRule>> = {
+  search_domain_filter: {},
+  search_recency_filter: { check: checks.oneOf("hour", "day", "week", "month", "year") },
+  return_images: { check: checks.boolean },
+  return_related_questions: { check: checks.boolean },
+};
 
 export const OPENAI_COMPATIBLE_FAMILIES: readonly OpenAICompatibleFamily[] = [
   {
@@ -31,6 +47,7 @@ export const OPENAI_COMPATIBLE_FAMILIES: readonly OpenAICompatibleFamily[] = [
     keyOptional: false,
     acceptsTopK: false,
     unsupported: ["logprobs", "top_logprobs", "logit_bias"],
+    options: { reasoning_format: { check: checks.oneOf("parsed", "raw", "hidden") } },
   },
   {
     prefix: "deepseek",
@@ -58,6 +75,7 @@ export const OPENAI_COMPATIBLE_FAMILIES: readonly OpenAICompatibleFamily[] = [
     keyOptional: false,
     acceptsTopK: true,
     unsupported: [],
+    options: OPEN_WEIGHTS_SAMPLING_OPTIONS,
   },
   {
     prefix: "together_ai",
@@ -67,6 +85,7 @@ export const OPENAI_COMPATIBLE_FAMILIES: readonly OpenAICompatibleFamily[] = [
     keyOptional: false,
     acceptsTopK: true,
     unsupported: [],
+    options: OPEN_WEIGHTS_SAMPLING_OPTIONS,
   },
   {
     prefix: "fireworks_ai",
@@ -76,6 +95,7 @@ export const OPENAI_COMPATIBLE_FAMILIES: readonly OpenAICompatibleFamily[] = [
     keyOptional: false,
     acceptsTopK: true,
     unsupported: [],
+    options: OPEN_WEIGHTS_SAMPLING_OPTIONS,
   },
   {
     prefix: "perplexity",
@@ -85,6 +105,7 @@ export const OPENAI_COMPATIBLE_FAMILIES: readonly OpenAICompatibleFamily[] = [
     keyOptional: false,
     acceptsTopK: true,
     unsupported: ["tools", "tool_choice", "n", "logit_bias"],
+    options: PERPLEXITY_SEARCH_OPTIONS,
   },
   {
     prefix: "cerebras",
@@ -103,6 +124,7 @@ export const OPENAI_COMPATIBLE_FAMILIES: readonly OpenAICompatibleFamily[] = [
     keyOptional: false,
     acceptsTopK: true,
     unsupported: [],
+    options: OPEN_WEIGHTS_SAMPLING_OPTIONS,
   },
   {
     prefix: "hosted_vllm",
@@ -111,6 +133,7 @@ export const OPENAI_COMPATIBLE_FAMILIES: readonly OpenAICompatibleFamily[] = [
     keyOptional: true,
     acceptsTopK: true,
     unsupported: [],
+    options: OPEN_WEIGHTS_SAMPLING_OPTIONS,
   },
   {
     prefix: "lm_studio",
@@ -120,6 +143,7 @@ export const OPENAI_COMPATIBLE_FAMILIES: readonly OpenAICompatibleFamily[] = [
     keyOptional: true,
     acceptsTopK: true,
     unsupported: [],
+    options: OPEN_WEIGHTS_SAMPLING_OPTIONS,
   },
 ];
 

@@ -3,6 +3,7 @@ import type { ChatRequest, ChatResponse } from "../../core/types/chat.js";
 import type { HttpProviderAdapter, ProviderCallContext } from "../../core/types/provider.js";
 import { buildOpenAIRequest, type OpenAIWireOptions } from "../openai/convert-to-openai-request.js";
 import { createOpenAICompatibleProvider } from "../openai/index.js";
+import { openAICompatibleOptions } from "../openai/openai-options.js";
 import type { Environment } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { OPENAI_COMPATIBLE_FAMILIES, type OpenAICompatibleFamily } from "./families.js";
@@ -99,6 +100,7 @@ export function createFamilyAdapter(
     acceptsTopK: family.acceptsTopK,
     authHeader: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
     path: "/chat/completions",
+    options: openAICompatibleOptions(family.prefix, family.options),
   };
   const base = createOpenAICompatibleProvider(wire);
   const dropped = new Set<string>();

@@ -1,24 +1,20 @@
 import { unsupportedParameter } from "../../core/errors/gateway-error.js";
 import type { ChatRequest, ContentPart, Message, ToolChoice } from "../../core/types/chat.js";
 import type { ProviderCallContext, UpstreamRequest } from "../../core/types/provider.js";
-import { bodyProviderOptions } from "../shared/provider-options.js";
+import {
+  callerBodyOptions,
+  callerPassthrough,
+  type ProviderOptionsPolicy,
+  pickNestedOptions,
+} from "../shared/provider-options.js";
+import { OPENAI_OPTIONS } from "./openai-options.js";
 
 /**
- * Knobs of other providers that callers send through OpenAI-shaped clients (LiteLLM's `cache_control` for
- * Anthropic prompt caching). OpenAI caches prompts by itself and rejects the field, so it is not forwarded
- * (documented in docs/adding-a-provider.md); everything else in providerOptions is.
+ * Options on a message that reach the upstream message: only `audio` (the id of an earlier audio answer, sent
+ * back on an assistant turn). Options on parts and tools are hints for other providers (`cache_control`, which
+ * OpenAI rejects, `thoughtSignature`) and are never copied: a caller cannot replace what the gateway built.
  */
-const NOT_FORWARDED = new Set(["cache_control"]);
-
-function extras(
-  options: Record<string, unknown> | undefined,
-  namespaces: readonly string[],
-): Record<string, unknown> | undefined {
-  if (options === undefined) return undefined;
-  const out = bodyProviderOptions(options, namespaces);
-  for (const key of NOT_FORWARDED) delete out[key];
-  return Object.keys(out).length > 0 ? out : undefined;
-}
+const MESSAGE_OPTION_KEYS = ["audio"] as const;
 
 export const OPENAI_DEFAULT_BASE = "https://api.openai.com/v1";
 
@@ -32,6 +28,8 @@ export interface OpenAIWireOptions {
   authHeader: (apiKey: string) => Record<string, string>;
   /** Path after the base. */
   path: string;
+  /** What callers may add through provider options and pass-through fields (GUARDS 8b). */
+  options: ProviderOptionsPolicy;
 }
 
 export const OPENAI_WIRE: OpenAIWireOptions = {
@@ -40,9 +38,10 @@ export const OPENAI_WIRE: OpenAIWireOptions = {
   acceptsTopK: false,
   authHeader: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
   path: "/chat/completions",
+  options: OPENAI_OPTIONS,
 };
 
-function convertPart(part: ContentPart, namespaces: readonly string[]): Record<string, unknown> {
+function convertPart(part: ContentPart): Record<string, unknown> {
   let out: Record<string, unknown>;
   switch (part.type) {
     case "text":
@@ -73,17 +72,14 @@ function convertPart(part: ContentPart, namespaces: readonly string[]): Record<s
       break;
     }
   }
-  const more = extras(part.providerOptions, namespaces);
-  return more ? { ...out, ...more } : out;
+  return out;
 }
 
 function convertMessage(message: Message, namespaces: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { role: message.role };
   const content = message.content;
   out["content"] =
-    typeof content === "string" || content === null
-      ? content
-      : content.map((part) => convertPart(part, namespaces));
+    typeof content === "string" || content === null ? content : content.map((part) => convertPart(part));
   if (message.name !== undefined) out["name"] = message.name;
   if (message.toolCalls !== undefined && message.toolCalls.length > 0) {
     out["tool_calls"] = message.toolCalls.map((call) => ({
@@ -94,8 +90,8 @@ function convertMessage(message: Message, namespaces: readonly string[]): Record
   }
   if (message.toolCallId !== undefined) out["tool_call_id"] = message.toolCallId;
   if (message.refusal !== undefined && message.refusal !== null) out["refusal"] = message.refusal;
-  const more = extras(message.providerOptions, namespaces);
-  return more ? { ...out, ...more } : out;
+  const more = pickNestedOptions(message.providerOptions, namespaces, MESSAGE_OPTION_KEYS);
+  return more ? { ...more, ...out } : out;
 }
 
 function convertToolChoice(choice: ToolChoice): unknown {
@@ -108,7 +104,7 @@ export function convertToOpenAIBody(
   context: ProviderCallContext,
   wire: OpenAIWireOptions,
 ): Record<string, unknown> {
-  const namespaces = wire.provider === "openai" ? ["openai"] : [wire.provider, "openai_compatible"];
+  const namespaces = wire.options.namespaces;
   const body: Record<string, unknown> = {
     model: context.deployment.model,
     messages: request.messages.map((message) => convertMessage(message, namespaces)),
@@ -119,9 +115,7 @@ export function convertToOpenAIBody(
       if (tool.description !== undefined) fn["description"] = tool.description;
       if (tool.parameters !== undefined) fn["parameters"] = tool.parameters;
       if (tool.strict !== undefined) fn["strict"] = tool.strict;
-      const out = { type: "function", function: fn };
-      const more = extras(tool.providerOptions, namespaces);
-      return more ? { ...out, ...more } : out;
+      return { type: "function", function: fn };
     });
   }
   if (request.toolChoice !== undefined) body["tool_choice"] = convertToolChoice(request.toolChoice);
@@ -158,9 +152,10 @@ export function convertToOpenAIBody(
   if (request.logprobs !== undefined) body["logprobs"] = request.logprobs;
   if (request.topLogprobs !== undefined) body["top_logprobs"] = request.topLogprobs;
   if (request.logitBias !== undefined) body["logit_bias"] = request.logitBias;
-  if (request.passthrough !== undefined) Object.assign(body, request.passthrough);
-  const more = extras(request.providerOptions, namespaces);
-  if (more !== undefined) Object.assign(body, more);
+  // Caller additions go in last but cannot replace anything: every key is on the provider's allow-list, which
+  // holds no field this function sets (GUARDS 8b).
+  Object.assign(body, callerPassthrough(request.passthrough, wire.options, request.dropParams === true));
+  Object.assign(body, callerBodyOptions(request.providerOptions, wire.options));
   if (context.stream) {
     body["stream"] = true;
     // Always ask for usage: cost and budgets need it; the REST edge hides it from callers who did not ask.

@@ -12,6 +12,7 @@ import type {
 } from "../../core/types/provider.js";
 import { DEFAULT_ATTEMPT_LIMITS } from "../../core/types/provider.js";
 import { createFramer, type StreamFramer } from "./stream-framer.js";
+import { scrubUpstreamEvents, scrubUpstreamResponse } from "./upstream-metadata.js";
 
 export type { AttemptLimits, UpstreamEventStream } from "../../core/types/provider.js";
 export { DEFAULT_ATTEMPT_LIMITS } from "../../core/types/provider.js";
@@ -73,7 +74,7 @@ export class UpstreamExecutor {
           },
         );
       }
-      return adapter.parseResponse(body, context);
+      return scrubUpstreamResponse(adapter.parseResponse(body, context));
     } catch (error) {
       throw exchange.translate(error);
     } finally {
@@ -488,6 +489,7 @@ class StreamingExchange extends Exchange implements AsyncIterator<ChatEvent[]> {
   }
 
   private enqueue(events: ChatEvent[]): void {
+    scrubUpstreamEvents(events);
     if (this.firstTimer !== undefined) {
       clearTimeout(this.firstTimer);
       this.firstTimer = undefined;

@@ -3,23 +3,35 @@ import type { UpstreamMessage } from "../../core/types/provider.js";
 
 /** Longest SSE line we accept before calling the upstream broken (guards memory against a runaway line). */
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+/** Largest SSE event (its `data:` lines together) we accept: many short lines must not make one huge event. */
+export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 /**
  * An incremental Server-Sent Events parser (WHATWG rules): lines end in CRLF, LF or CR, including a CR at the
  * end of one read whose LF starts the next; multi-byte UTF-8 characters split across reads are joined by a
  * streaming TextDecoder; `data:` lines of one event are joined with "\n"; comments and `id:`/`retry:` are
  * ignored. Hand-written because it sits on the streaming hot path and must be exact byte by byte.
+ *
+ * Bounded while parsing (GUARDS 8): each read is scanned once (a partial line is kept as pieces, never
+ * re-scanned or re-concatenated per read), and the moment a line or an event passes its bound the parser throws
+ * an `upstream_protocol` error, so a runaway upstream costs at most the bound, in linear time. Bounds count
+ * UTF-16 code units (one per byte for the ASCII that SSE framing is).
  */
 export class SseParser {
   private readonly decoder = new TextDecoder("utf-8");
-  private buffer = "";
+  /** The current line so far, in pieces (one per read it spans). */
+  private pending: string[] = [];
+  private pendingLength = 0;
   private skipLeadingLf = false;
   private eventName: string | undefined;
   private data: string[] = [];
+  private dataLength = 0;
   private readonly maxLineChars: number;
+  private readonly maxEventChars: number;
 
-  constructor(maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
+  constructor(maxLineBytes = DEFAULT_MAX_LINE_BYTES, maxEventBytes = DEFAULT_MAX_EVENT_BYTES) {
     this.maxLineChars = maxLineBytes;
+    this.maxEventChars = maxEventBytes;
   }
 
   /** Feeds one read of bytes; returns the events it completed. */
@@ -30,32 +42,31 @@ export class SseParser {
   /** The body ended: returns the last event if the upstream did not end it with a blank line. */
   end(): UpstreamMessage[] {
     const out = this.feed(this.decoder.decode());
-    if (this.buffer.length > 0) {
-      this.line(this.buffer, out);
-      this.buffer = "";
-    }
+    if (this.pending.length > 0) this.line(this.takePending(""), out);
     this.dispatch(out);
     return out;
   }
 
   private feed(text: string): UpstreamMessage[] {
     const out: UpstreamMessage[] = [];
-    if (text.length === 0) return out;
-    let input = this.buffer.length > 0 ? this.buffer + text : text;
-    this.buffer = "";
+    const length = text.length;
+    if (length === 0) return out;
     let start = 0;
     if (this.skipLeadingLf) {
       this.skipLeadingLf = false;
-      if (input.charCodeAt(0) === 10) start = 1;
+      if (text.charCodeAt(0) === 10) start = 1;
     }
-    const length = input.length;
     for (let index = start; index < length; index++) {
-      const code = input.charCodeAt(index);
+      const code = text.charCodeAt(index);
       if (code !== 10 && code !== 13) continue;
-      this.line(input.slice(start, index), out);
+      if (index - start > this.maxLineChars) {
+        throw tooLong("The upstream sent an over-long stream line.", "sse_line_too_long");
+      }
+      const piece = text.slice(start, index);
+      this.line(this.pending.length > 0 ? this.takePending(piece) : piece, out);
       if (code === 13) {
         if (index + 1 < length) {
-          if (input.charCodeAt(index + 1) === 10) index++;
+          if (text.charCodeAt(index + 1) === 10) index++;
         } else {
           this.skipLeadingLf = true;
         }
@@ -63,16 +74,27 @@ export class SseParser {
       start = index + 1;
     }
     if (start < length) {
-      const rest = input.slice(start);
-      if (rest.length > this.maxLineChars) {
-        throw new GatewayError("upstream_protocol", "The upstream sent an over-long stream line.", {
-          reason: "sse_line_too_long",
-        });
+      this.pendingLength += length - start;
+      if (this.pendingLength > this.maxLineChars) {
+        this.pending = [];
+        this.pendingLength = 0;
+        throw tooLong("The upstream sent an over-long stream line.", "sse_line_too_long");
       }
-      this.buffer = rest;
+      this.pending.push(start === 0 ? text : text.slice(start));
     }
-    input = "";
     return out;
+  }
+
+  /** The pending pieces plus `last`, as one line; the pending state is reset. */
+  private takePending(last: string): string {
+    this.pending.push(last);
+    const line = this.pending.join("");
+    this.pending = [];
+    this.pendingLength = 0;
+    if (line.length > this.maxLineChars) {
+      throw tooLong("The upstream sent an over-long stream line.", "sse_line_too_long");
+    }
+    return line;
   }
 
   private line(line: string, out: UpstreamMessage[]): void {
@@ -92,8 +114,15 @@ export class SseParser {
       field = line.slice(0, colon);
       value = line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1);
     }
-    if (field === "data") this.data.push(value);
-    else if (field === "event") this.eventName = value;
+    if (field === "data") {
+      this.dataLength += value.length + 1;
+      if (this.dataLength > this.maxEventChars) {
+        this.data = [];
+        this.dataLength = 0;
+        throw tooLong("The upstream sent an over-long stream event.", "sse_event_too_long");
+      }
+      this.data.push(value);
+    } else if (field === "event") this.eventName = value;
   }
 
   private dispatch(out: UpstreamMessage[]): void {
@@ -104,6 +133,11 @@ export class SseParser {
     const data = this.data.length === 1 ? (this.data[0] as string) : this.data.join("\n");
     out.push(this.eventName === undefined ? { data } : { event: this.eventName, data });
     this.data = [];
+    this.dataLength = 0;
     this.eventName = undefined;
   }
+}
+
+function tooLong(message: string, reason: string): GatewayError {
+  return new GatewayError("upstream_protocol", message, { reason });
 }

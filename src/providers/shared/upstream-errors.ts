@@ -1,5 +1,6 @@
 import type { ErrorKind } from "../../core/errors/error-kind.js";
 import { GatewayError } from "../../core/errors/gateway-error.js";
+import { scrubSecrets } from "../../shared/secret-scrubber.js";
 
 /**
  * Helpers for turning upstream failures into GatewayErrors the same way in every provider: a status decides the
@@ -82,9 +83,12 @@ export function parseStreamJson(text: string, provider: string): unknown {
   }
 }
 
-/** Upstream text is not ours: keep it short in our messages. */
+/**
+ * Upstream text is not ours: scrub it, then keep it short in our messages. Scrubbing comes first so that a cut
+ * never leaves half a secret that no longer matches.
+ */
 export function shorten(message: string, limit = 500): string {
-  const trimmed = message.trim();
+  const trimmed = scrubSecrets(message).trim();
   return trimmed.length <= limit ? trimmed : `${trimmed.slice(0, limit)}…`;
 }
 

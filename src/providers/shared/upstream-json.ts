@@ -1,4 +1,5 @@
 import { GatewayError } from "../../core/errors/gateway-error.js";
+import { scrubSecrets } from "../../shared/secret-scrubber.js";
 
 /**
  * Parses one upstream JSON text (a stream message's data). A provider that sends something else broke its
@@ -29,9 +30,13 @@ export function tryParseJson(text: string): unknown {
   }
 }
 
-/** Shortens an upstream message for our error text (upstream messages can be long and are not ours). */
+/**
+ * Shortens an upstream message for our error text (upstream messages can be long and are not ours), scrubbed
+ * of secrets first so that the cut never leaves half of one.
+ */
 export function truncateMessage(message: string, limit = 500): string {
-  return message.length <= limit ? message : `${message.slice(0, limit)}…`;
+  const scrubbed = scrubSecrets(message);
+  return scrubbed.length <= limit ? scrubbed : `${scrubbed.slice(0, limit)}…`;
 }
 
 /** A JSON object from a tool call's argument text; `""` counts as no arguments. */

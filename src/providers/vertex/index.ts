@@ -3,6 +3,7 @@ import { convertToGeminiBody } from "../gemini/convert-to-gemini-request.js";
 import { GeminiStreamDecoder } from "../gemini/gemini-stream-decoder.js";
 import { geminiModelId } from "../gemini/index.js";
 import { parseGeminiResponse } from "../gemini/parse-gemini-response.js";
+import { modelPathSegment } from "../shared/model-path-segment.js";
 import { VertexAuthenticator, type VertexAuthOptions } from "./vertex-auth.js";
 import { parseVertexError, VERTEX_PROVIDER_ID } from "./vertex-error.js";
 import { vertexUrl } from "./vertex-url.js";
@@ -47,7 +48,7 @@ export function createVertexProvider(options: VertexAuthOptions = {}): HttpProvi
         headers["x-goog-api-key"] = auth.apiKey;
         const base = (deployment.params.apiBase ?? "https://aiplatform.googleapis.com").replace(/\/+$/, "");
         const method = context.stream ? "streamGenerateContent?alt=sse" : "generateContent";
-        url = `${base}/${deployment.params.apiVersion ?? "v1"}/publishers/google/models/${encodeURIComponent(model)}:${method}`;
+        url = `${base}/${deployment.params.apiVersion ?? "v1"}/publishers/google/models/${modelPathSegment(model, VERTEX_PROVIDER_ID)}:${method}`;
       }
       return { url, method: "POST", headers, body };
     },

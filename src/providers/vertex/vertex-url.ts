@@ -1,5 +1,6 @@
 import type { Deployment } from "../../core/types/deployment.js";
 import { geminiModelId } from "../gemini/index.js";
+import { modelPathSegment } from "../shared/model-path-segment.js";
 
 export const VERTEX_DEFAULT_LOCATION = "us-central1";
 
@@ -18,7 +19,7 @@ export function vertexUrl(deployment: Deployment, project: string, stream: boole
       : `https://${location}-aiplatform.googleapis.com`);
   const version = deployment.params.apiVersion ?? "v1";
   const method = stream ? "streamGenerateContent?alt=sse" : "generateContent";
-  const model = encodeURIComponent(geminiModelId(deployment.model));
+  const model = modelPathSegment(geminiModelId(deployment.model), "vertex_ai");
   return `${host}/${version}/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models/${model}:${method}`;
 }
 

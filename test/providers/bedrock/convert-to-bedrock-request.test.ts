@@ -359,7 +359,7 @@ describe("convertToBedrockRequest rules", () => {
     assert.deepEqual(claude.additionalModelRequestFields, { top_k: 5 });
   });
 
-  it("merges Converse fields from providerOptions (guardrails, additional fields)", () => {
+  it("merges allow-listed Converse fields from providerOptions (metadata, additional fields)", () => {
     const body = convertToBedrockRequest(
       {
         model: "m",
@@ -367,15 +367,45 @@ describe("convertToBedrockRequest rules", () => {
         topK: 3,
         providerOptions: {
           bedrock: {
-            guardrailConfig: { guardrailIdentifier: "g1", guardrailVersion: "1" },
+            requestMetadata: { team: "t1" },
             additionalModelRequestFields: { anthropic_beta: ["x"] },
           },
         },
       },
       "anthropic.claude-3-haiku-20240307-v1:0",
     );
-    assert.deepEqual(body.guardrailConfig, { guardrailIdentifier: "g1", guardrailVersion: "1" });
+    assert.deepEqual(body.requestMetadata, { team: "t1" });
     assert.deepEqual(body.additionalModelRequestFields, { top_k: 3, anthropic_beta: ["x"] });
+  });
+
+  it("refuses Converse fields that change the price or what the gateway set (GUARDS 8b)", () => {
+    const base = { model: "m", messages: [{ role: "user" as const, content: "x" }], maxTokens: 10 };
+    for (const [options, param] of [
+      [
+        { bedrock: { guardrailConfig: { guardrailIdentifier: "g1" } } },
+        "provider_options.bedrock.guardrailConfig",
+      ],
+      [{ performanceConfig: { latency: "optimized" } }, "provider_options.performanceConfig"],
+      [{ inferenceConfig: { maxTokens: 99999 } }, "provider_options.inferenceConfig"],
+      [
+        { bedrock: { additionalModelRequestFields: { max_tokens: 99999 } } },
+        "provider_options.bedrock.additionalModelRequestFields.max_tokens",
+      ],
+      [
+        { additionalModelRequestFields: { anthropic_beta: ["context-1m-2025-08-07"] } },
+        "provider_options.additionalModelRequestFields.anthropic_beta",
+      ],
+    ] as const) {
+      assert.throws(
+        () =>
+          convertToBedrockRequest(
+            { ...base, providerOptions: options },
+            "anthropic.claude-3-haiku-20240307-v1:0",
+          ),
+        (error: unknown) => error instanceof GatewayError && error.param === param,
+        param,
+      );
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
+import { estimateTokens } from "../../../src/core/estimate/token-estimate.js";
 import type { ChatEvent, Usage } from "../../../src/core/types/chat.js";
 import { AnthropicStreamDecoder } from "../../../src/providers/anthropic/anthropic-stream-decoder.js";
 import { mapAnthropicUsage } from "../../../src/providers/anthropic/map-anthropic-usage.js";
@@ -12,7 +13,6 @@ import { OpenAIStreamDecoder } from "../../../src/providers/openai/openai-stream
 import { parseOpenAIUsage } from "../../../src/providers/openai/parse-openai-response.js";
 import { costOf } from "../../../src/usage/cost.js";
 import { PriceTable } from "../../../src/usage/price-table.js";
-import { estimateTokens } from "../../../src/usage/token-estimate.js";
 import {
   hasConformance,
   readChunks,

@@ -1,11 +1,38 @@
-import type { ModelDescriptor } from "../core/chat/dispatcher.js";
-import { matchesModelPattern } from "../core/chat/model-access.js";
-import type { Deployment } from "../core/types/deployment.js";
+import type { ModelDescriptor } from "../chat/dispatcher.js";
+import { matchesModelPattern } from "../chat/model-access.js";
+import type { Deployment } from "../types/deployment.js";
 
+/** The deployments one model name is served by. */
 export interface ModelGroup {
   /** The group name (`model_name`, a wildcard pattern, or a `model_info.id`). */
   name: string;
   deployments: Deployment[];
+}
+
+/**
+ * The model catalog port: model names → deployments, the one resolution the gateway (does the model exist?),
+ * the router (which deployments may serve it?) and usage (what may it cost?) all use. Resolve once per request
+ * (ChatGateway does, and carries the result on ChatContext.resolved); nothing downstream resolves the same name
+ * again.
+ */
+export interface ModelCatalog {
+  /** The group a model name names: alias applied, exact group, `model_info.id`, then the most specific wildcard. */
+  resolve(model: string): ModelGroup | undefined;
+  /** A configured deployment by its id (the router reports ids; pricing looks them up). */
+  deployment(id: string): Deployment | undefined;
+  /** Every deployment, each once. */
+  all(): readonly Deployment[];
+  /** Every model name callers may use (groups, listed aliases, wildcard patterns), with what is known of each. */
+  list(): ModelDescriptor[];
+}
+
+export interface ModelCatalogOptions {
+  /** `model_group_alias`: alias → group. */
+  aliases?: Readonly<Record<string, string>>;
+  /** Aliases that route but are not listed. */
+  hiddenAliases?: Iterable<string>;
+  /** What a provider can do, for list() (injected: the core does not import providers). */
+  capabilitiesOf?: (provider: string) => readonly string[];
 }
 
 interface StoredGroup extends ModelGroup {
@@ -13,20 +40,25 @@ interface StoredGroup extends ModelGroup {
 }
 
 /**
- * Model names → deployments: groups by `model_name`, `model_group_alias`, wildcard groups (`anthropic/*`, `*`,
- * most specific pattern first, the captured part substituted into the deployment's model), and `model_info.id`,
- * which addresses exactly one deployment.
+ * The catalog built from `model_list` and `model_group_alias`: groups by `model_name`, aliases, wildcard groups
+ * (`anthropic/*`, `*`, most specific pattern first, the captured part substituted into the deployment's model),
+ * and `model_info.id`, which addresses exactly one deployment.
  */
-export class ModelGroups {
+export class ConfiguredModelCatalog implements ModelCatalog {
   private readonly groups = new Map<string, StoredGroup>();
   private readonly wildcards: StoredGroup[] = [];
+  private readonly byInfoId = new Map<string, Deployment>();
   private readonly byId = new Map<string, Deployment>();
+  private readonly deployments: readonly Deployment[];
+  private readonly aliases: Readonly<Record<string, string>>;
+  private readonly hiddenAliases: ReadonlySet<string>;
+  private readonly capabilitiesOf: (provider: string) => readonly string[];
 
-  constructor(
-    deployments: readonly Deployment[],
-    private readonly aliases: Readonly<Record<string, string>>,
-    private readonly hiddenAliases: ReadonlySet<string> = new Set(),
-  ) {
+  constructor(deployments: readonly Deployment[], options: ModelCatalogOptions = {}) {
+    this.deployments = [...deployments];
+    this.aliases = options.aliases ?? {};
+    this.hiddenAliases = new Set(options.hiddenAliases ?? []);
+    this.capabilitiesOf = options.capabilitiesOf ?? (() => []);
     for (const deployment of deployments) {
       let group = this.groups.get(deployment.modelName);
       if (group === undefined) {
@@ -35,21 +67,25 @@ export class ModelGroups {
         if (group.wildcard) this.wildcards.push(group);
       }
       group.deployments.push(deployment);
-      if (deployment.info.id !== undefined) this.byId.set(deployment.info.id, deployment);
+      if (deployment.info.id !== undefined) this.byInfoId.set(deployment.info.id, deployment);
+      if (!this.byId.has(deployment.id)) this.byId.set(deployment.id, deployment);
     }
     this.wildcards.sort((a, b) => b.name.length - a.name.length);
   }
 
-  /** Every deployment, each once (for state look-ups and benches). */
-  all(): Deployment[] {
-    return [...this.groups.values()].flatMap((group) => group.deployments);
+  all(): readonly Deployment[] {
+    return this.deployments;
+  }
+
+  deployment(id: string): Deployment | undefined {
+    return this.byId.get(id);
   }
 
   resolve(model: string): ModelGroup | undefined {
     const name = this.aliases[model] ?? model;
     const exact = this.groups.get(name);
     if (exact !== undefined && !exact.wildcard) return exact;
-    const single = this.byId.get(name);
+    const single = this.byInfoId.get(name);
     if (single !== undefined && !single.modelName.includes("*")) return { name, deployments: [single] };
     for (const group of this.wildcards) {
       if (!matchesModelPattern(group.name, name)) continue;
@@ -61,7 +97,7 @@ export class ModelGroups {
     return undefined;
   }
 
-  list(capabilitiesOf: (provider: string) => readonly string[]): ModelDescriptor[] {
+  list(): ModelDescriptor[] {
     const out: ModelDescriptor[] = [];
     const add = (id: string, group: ModelGroup) => {
       const providers = new Set(group.deployments.map((deployment) => deployment.provider));
@@ -70,7 +106,7 @@ export class ModelGroups {
         id,
         provider: providers.size === 1 ? (first?.provider ?? "") : "mixed",
         deployments: group.deployments.length,
-        capabilities: providers.size === 1 ? [...capabilitiesOf(first?.provider ?? "")] : [],
+        capabilities: providers.size === 1 ? [...this.capabilitiesOf(first?.provider ?? "")] : [],
       };
       const maxInput = first?.info.maxInputTokens;
       const maxOutput = first?.info.maxOutputTokens ?? first?.info.maxTokens;
