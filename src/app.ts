@@ -21,7 +21,7 @@ import { MemoryStateStore } from "./router/state/memory-state-store.js";
 import { RedisStateStore, type RedisStateStoreOptions } from "./router/state/redis-state-store.js";
 import { ResilientStateStore } from "./router/state/resilient-state-store.js";
 import type { RouterStateStore } from "./router/state/state-store.js";
-import { type RunningServer, startServer } from "./server.js";
+import { type ConnectionLimits, type RunningServer, startServer } from "./server.js";
 import { registerSecrets, secretsIn, secretsInEnv } from "./shared/secret-scrubber.js";
 
 /** Router options, plus where its shared state lives (the store is built here, at the composition root). */
@@ -54,6 +54,8 @@ export interface AppOptions {
   onClose?: () => Promise<void>;
   /** Budgets, rate limits and the usage ledger (src/usage-module.ts); absent: nothing is metered. */
   metering?: Metering;
+  /** What one client connection may cost (src/server/connection-limits.ts); defaults for what is absent. */
+  connectionLimits?: Partial<ConnectionLimits>;
   /** Secrets beyond the deployments' credentials (the master key, connection-string passwords) to scrub. */
   secrets?: Iterable<string | undefined>;
 }
@@ -105,6 +107,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const gateway = new ChatGateway(router, {
     catalog,
     dropParams: options.dropParams ?? false,
+    tokenCounter: invoker,
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
   });
   const authenticator =
@@ -119,6 +122,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     port: options.port,
     ...(options.tls ? { tls: options.tls } : {}),
     readMaxBytes: options.maxBodyBytes,
+    ...(options.connectionLimits !== undefined ? { limits: options.connectionLimits } : {}),
     interceptors: [authAndLogInterceptor(authenticator, logger), authorizationInterceptor()],
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));

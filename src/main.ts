@@ -18,6 +18,7 @@ import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
+import { closeOnSignal } from "./server/shutdown.js";
 import { ensurePrivateDirectory } from "./shared/private-files.js";
 import { urlPasswords } from "./shared/secret-scrubber.js";
 import { openUsageModule } from "./usage-module.js";
@@ -192,6 +193,7 @@ async function main(argv: readonly string[]): Promise<number> {
     port: config.server.port,
     ...(config.server.tls ? { tls: config.server.tls } : {}),
     maxBodyBytes: config.server.maxRequestBodyBytes,
+    connectionLimits: config.server.connectionLimits,
     masterKey,
     dropParams: config.dropParams,
     router,
@@ -212,15 +214,9 @@ async function main(argv: readonly string[]): Promise<number> {
     },
   });
   // Signal handlers first, then the banner: whoever reads the URL may signal at once.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal, in_flight: app.server.inFlight() }, "shutting down: draining in-flight requests");
-      void app.close(config.server.shutdownGraceMs).then(resolve);
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-    onPrimaryGone(() => stop("primary gone"));
-  });
+  const stopped = closeOnSignal(app, { graceMs: config.server.shutdownGraceMs, logger });
+  // A worker whose primary is gone drains the same way as on SIGTERM.
+  onPrimaryGone(() => process.kill(process.pid, "SIGTERM"));
   if (isClusterWorker()) announceListening(app.url);
   else process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
   logger.info({ url: app.url, deployments: config.deployments.length }, "listening");
