@@ -7,6 +7,7 @@ import { createChatService } from "./connect/chat-service.js";
 import { rewriteDecodeErrors } from "./connect/decode-errors.js";
 import { createEmbeddingsService } from "./connect/embeddings-service.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
+import { createUnaryFastPath } from "./connect/unary-fast-path.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
 import type { Metering } from "./core/chat/metering.js";
@@ -109,6 +110,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const gateway = new ChatGateway(router, {
     catalog,
     dropParams: options.dropParams ?? false,
+    tokenCounter: invoker,
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
   });
   // Embeddings: the same router, catalog and metering as chat (core/embeddings).
@@ -145,6 +147,14 @@ export async function startApp(options: AppOptions): Promise<App> {
       rewriteDecodeErrors(connectRouter);
     },
     fallback: rest.handle,
+    fastPath: createUnaryFastPath({
+      gateway,
+      authenticator,
+      logger,
+      readMaxBytes: options.maxBodyBytes,
+      // The adapter's (server.ts): a JSON field this server does not know is InvalidArgument.
+      jsonOptions: { ignoreUnknownFields: false },
+    }),
   });
   let closing: Promise<void> | undefined;
   return {

@@ -62,6 +62,9 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   "GET /models": CALLS_MODELS,
   "GET /v1/models/{rest}": CALLS_MODELS,
   "GET /models/{rest}": CALLS_MODELS,
+  // The Anthropic Messages surface (Anthropic SDKs, Claude Code).
+  "POST /v1/messages": CALLS_MODELS,
+  "POST /v1/messages/count_tokens": CALLS_MODELS,
   [`${CHAT}/Complete`]: CALLS_MODELS,
   [`${CHAT}/Stream`]: CALLS_MODELS,
   [`${CHAT}/ListModels`]: CALLS_MODELS,

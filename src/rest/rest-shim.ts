@@ -8,6 +8,7 @@ import { GatewayError, toGatewayError } from "../core/errors/gateway-error.js";
 import type { Principal } from "../core/types/principal.js";
 import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
+import { messagesRoutes } from "./anthropic-messages/messages-routes.js";
 import { handleChatCompletions } from "./chat-completions.js";
 import { handleEmbeddings } from "./embeddings.js";
 import { type HttpRequest, type HttpResponse, header, sendError, sendJson } from "./http-io.js";
@@ -50,6 +51,8 @@ export interface RestRoute {
   path: string;
   access: RestAccess;
   handler: (context: RestContext) => Promise<number | undefined> | number | undefined;
+  /** Renders this route's errors, auth failures included (default: OpenAI's error JSON). */
+  sendError?: (response: HttpResponse, error: GatewayError, headers: Record<string, string>) => number;
 }
 
 /** Every REST route of the gateway: one table, walked by the authorization-matrix test. */
@@ -72,6 +75,7 @@ export function coreRestRoutes(): RestRoute[] {
     { method: "GET", path: "/models", access: "authenticated", handler: handleListModels },
     { method: "GET", path: "/v1/models/{rest}", access: "authenticated", handler: handleGetModel },
     { method: "GET", path: "/models/{rest}", access: "authenticated", handler: handleGetModel },
+    ...messagesRoutes(),
     { method: "GET", path: "/health/liveliness", access: "public", handler: health },
     { method: "GET", path: "/health/liveness", access: "public", handler: health },
     { method: "GET", path: "/health/readiness", access: "public", handler: readiness },
@@ -139,8 +143,11 @@ export class RestShim {
       log: {},
     };
     let status: number | undefined;
+    let renderError: NonNullable<RestRoute["sendError"]> = sendError;
     try {
       const matched = this.match(method, path);
+      if (typeof matched === "object" && matched.route.sendError !== undefined)
+        renderError = matched.route.sendError;
       if (matched === undefined) {
         throw new GatewayError("not_found", `No route ${method} ${path}.`, { reason: "route_not_found" });
       }
@@ -175,7 +182,7 @@ export class RestShim {
         response.end();
         status = response.statusCode;
       } else {
-        status = sendError(response, failure, { "x-request-id": requestId });
+        status = renderError(response, failure, { "x-request-id": requestId });
       }
     }
     writeAccessLine(

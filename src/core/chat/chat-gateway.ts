@@ -8,6 +8,7 @@ import { assertNoEgressFields } from "./forbidden-fields.js";
 import type { BilledUsage, Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
 import { StreamTap } from "./stream-tap.js";
+import type { TokenCount, TokenCounter } from "./token-counter.js";
 import { validateChatRequest } from "./validate-chat-request.js";
 
 /**
@@ -22,6 +23,8 @@ export interface ChatGatewayOptions {
   dropParams: boolean;
   /** Budgets, rate limits and the usage ledger; absent: nothing is metered. */
   metering?: Metering;
+  /** Providers' own prompt counts (count_tokens); absent: counts are the gateway's estimate. */
+  tokenCounter?: TokenCounter;
 }
 
 export class ChatGateway {
@@ -112,6 +115,30 @@ export class ChatGateway {
         startedAt,
       }),
     };
+  }
+
+  /**
+   * Counts a request's prompt tokens under the same admission as a call (model access, egress fields): the
+   * first deployment of the model whose provider can count does; otherwise the gateway's one prompt estimate
+   * answers, flagged as such. Nothing is generated, so nothing is metered.
+   */
+  async countTokens(request: ChatRequest, context: ChatContext): Promise<TokenCount> {
+    const resolved = this.admit(request, context).resolved;
+    if (resolved === undefined) throw new GatewayError("internal", "Admission resolved no model.");
+    const counter = this.options.tokenCounter;
+    if (counter !== undefined) {
+      for (const deployment of resolved.group.deployments) {
+        const pending = counter.countTokens(deployment, request, context.requestId, context.signal);
+        if (pending === undefined) continue;
+        return {
+          inputTokens: await pending,
+          estimated: false,
+          deployment: deployment.id,
+          provider: deployment.provider,
+        };
+      }
+    }
+    return { inputTokens: resolved.prompt.tokens, estimated: true };
   }
 
   /** Models the principal may use; a key that may not use a model does not see it. */
