@@ -1,13 +1,17 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
+import { EmbeddingsService } from "../gen/switchboard/v1/embeddings_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
 import { rewriteDecodeErrors } from "./connect/decode-errors.js";
+import { createEmbeddingsService } from "./connect/embeddings-service.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
+import { createUnaryFastPath } from "./connect/unary-fast-path.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
 import type { Metering } from "./core/chat/metering.js";
+import { EmbeddingsGateway } from "./core/embeddings/embeddings-gateway.js";
 import type { Deployment } from "./core/types/deployment.js";
 import { createLogger, type Logger } from "./logging/logger.js";
 import {
@@ -139,21 +143,34 @@ export async function startApp(options: AppOptions): Promise<App> {
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
     ...(metrics !== undefined ? { observer: metrics } : {}),
   });
+  // Embeddings: the same router, catalog and metering as chat (core/embeddings).
+  const embeddings = new EmbeddingsGateway(router, {
+    catalog,
+    servesEmbeddings: (provider) => {
+      const adapter = getProvider(provider);
+      return adapter?.kind === "http" && adapter.embeddings !== undefined;
+    },
+    dropParams: options.dropParams ?? false,
+    ...(options.metering !== undefined ? { metering: options.metering } : {}),
+  });
   const authenticator =
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };
-  const rest = new RestShim({ gateway, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health }, [
-    // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
-    ...withMatrixAccess([
-      ...coreRestRoutes(readiness),
-      ...(metrics !== undefined && metricsOptions?.auth !== "none" ? [metricsRoute(metrics)] : []),
-      ...(options.extraRestRoutes ?? []),
-    ]),
-    // `metrics_auth: none`: an explicit choice in the config, outside the matrix.
-    ...(metrics !== undefined && metricsOptions?.auth === "none"
-      ? [{ ...metricsRoute(metrics), access: "public" as const }]
-      : []),
-  ]);
+  const rest = new RestShim(
+    { gateway, embeddings, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health },
+    [
+      // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
+      ...withMatrixAccess([
+        ...coreRestRoutes(readiness),
+        ...(metrics !== undefined && metricsOptions?.auth !== "none" ? [metricsRoute(metrics)] : []),
+        ...(options.extraRestRoutes ?? []),
+      ]),
+      // `metrics_auth: none`: an explicit choice in the config, outside the matrix.
+      ...(metrics !== undefined && metricsOptions?.auth === "none"
+        ? [{ ...metricsRoute(metrics), access: "public" as const }]
+        : []),
+    ],
+  );
   const server = await startServer({
     host: options.host,
     port: options.port,
@@ -163,10 +180,19 @@ export async function startApp(options: AppOptions): Promise<App> {
     interceptors: [authAndLogInterceptor(authenticator, logger), authorizationInterceptor()],
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));
+      connectRouter.service(EmbeddingsService, createEmbeddingsService(embeddings));
       options.extraConnectRoutes?.(connectRouter);
       rewriteDecodeErrors(connectRouter);
     },
     fallback: rest.handle,
+    fastPath: createUnaryFastPath({
+      gateway,
+      authenticator,
+      logger,
+      readMaxBytes: options.maxBodyBytes,
+      // The adapter's (server.ts): a JSON field this server does not know is InvalidArgument.
+      jsonOptions: { ignoreUnknownFields: false },
+    }),
   });
   let closing: Promise<void> | undefined;
   return {
@@ -196,7 +222,13 @@ export function catalogOf(
   return new ConfiguredModelCatalog(deployments, {
     aliases: router.aliases ?? {},
     hiddenAliases: router.hiddenAliases ?? [],
-    capabilitiesOf: (provider) => getProvider(provider)?.capabilities ?? [],
+    capabilitiesOf: (provider) => {
+      const adapter = getProvider(provider);
+      if (adapter === undefined) return [];
+      return adapter.kind === "http" && adapter.embeddings !== undefined
+        ? [...adapter.capabilities, "embeddings"]
+        : adapter.capabilities;
+    },
   });
 }
 

@@ -1,7 +1,17 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { catalogOf, type RouterSettings, registerConfiguredSecrets, startApp } from "./app.js";
 import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
+import {
+  announceListening,
+  isClusterWorker,
+  leaveCluster,
+  onPrimaryGone,
+  planWorkers,
+  runPrimary,
+  workerLogger,
+} from "./cluster/workers.js";
 import { formatCheckReport } from "./config/check.js";
 import { ConfigError } from "./config/config-error.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
@@ -128,8 +138,21 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const secrets = [config.masterKey, ...urlPasswords(config.databaseUrl), ...urlPasswords(config.redisUrl)];
   registerConfiguredSecrets(config.deployments, secrets);
-  const logger = createLogger();
-  for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  const logger = workerLogger(createLogger());
+  if (!isClusterWorker()) for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  // Refused before anything is written (a generated master key would otherwise be stored and never shown).
+  const plan = isClusterWorker()
+    ? { workers: 1 }
+    : planWorkers({
+        requested: command.workers,
+        redisUrl: config.redisUrl,
+        databaseUrl: config.databaseUrl,
+        cores: availableParallelism(),
+      });
+  if ("refused" in plan) {
+    process.stderr.write(`${plan.refused}\n`);
+    return 1;
+  }
   // Local state is the gateway user's alone: the data directory is 0700 (narrowed if an older run made it 0755).
   ensurePrivateDirectory(config.dataDir);
   let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
@@ -145,6 +168,17 @@ async function main(argv: readonly string[]): Promise<number> {
   // A generated master key is shown once on the banner (stderr), and scrubbed from everything else.
   if (masterKey.generated !== undefined) secrets.push(masterKey.generated);
   registerConfiguredSecrets([], secrets);
+  if (plan.workers > 1 && !isClusterWorker()) {
+    // --workers: the primary (master key bootstrapped above, once) forks the workers and serves nothing itself.
+    const code = await runPrimary({
+      workers: plan.workers,
+      logger,
+      shutdownGraceMs: config.server.shutdownGraceMs,
+      onReady: (url) => process.stderr.write(`${banner(url, config, masterKey.generated)}\n`),
+    });
+    logger.flush();
+    return code;
+  }
   const keys = await openKeysModule({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -210,7 +244,10 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   // Signal handlers first, then the banner: whoever reads the URL may signal at once.
   const stopped = closeOnSignal(app, { graceMs: config.server.shutdownGraceMs, logger });
-  process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
+  // A worker whose primary is gone drains the same way as on SIGTERM.
+  onPrimaryGone(() => process.kill(process.pid, "SIGTERM"));
+  if (isClusterWorker()) announceListening(app.url);
+  else process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
   logger.info({ url: app.url, deployments: config.deployments.length }, "listening");
   await stopped;
   logger.info({}, "stopped");
@@ -221,11 +258,13 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    leaveCluster();
   },
   (error: unknown) => {
     process.stderr.write(
       `switchboard failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     process.exitCode = 1;
+    leaveCluster();
   },
 );

@@ -41,6 +41,7 @@ const READ_OWN: Record<PrincipalRole, Access> = {
 const KEYS = "/switchboard.v1.KeysService";
 const CHAT = "/switchboard.v1.ChatService";
 const USAGE = "/switchboard.v1.UsageService";
+const EMBEDDINGS = "/switchboard.v1.EmbeddingsService";
 
 /**
  * The authorization matrix: every REST route ("METHOD /path", as in the route table) and every RPC
@@ -69,6 +70,9 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   [`${CHAT}/Complete`]: CALLS_MODELS,
   [`${CHAT}/Stream`]: CALLS_MODELS,
   [`${CHAT}/ListModels`]: CALLS_MODELS,
+  "POST /v1/embeddings": CALLS_MODELS,
+  "POST /embeddings": CALLS_MODELS,
+  [`${EMBEDDINGS}/Embed`]: CALLS_MODELS,
 
   // Keys over Connect/gRPC.
   [`${KEYS}/CreateKey`]: MANAGERS,

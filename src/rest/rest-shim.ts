@@ -3,12 +3,14 @@ import type { ServerResponse } from "node:http";
 import type { Authenticator } from "../auth/authenticator.js";
 import { extractBearer } from "../auth/authenticator.js";
 import type { ChatGateway } from "../core/chat/chat-gateway.js";
+import type { EmbeddingsGateway } from "../core/embeddings/embeddings-gateway.js";
 import { GatewayError, toGatewayError } from "../core/errors/gateway-error.js";
 import type { Principal } from "../core/types/principal.js";
 import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
 import { messagesRoutes } from "./anthropic-messages/messages-routes.js";
 import { handleChatCompletions } from "./chat-completions.js";
+import { handleEmbeddings } from "./embeddings.js";
 import { type HttpRequest, type HttpResponse, header, sendError, sendJson } from "./http-io.js";
 import { handleGetModel, handleListModels } from "./models.js";
 import { type ReadinessSource, readinessHandler } from "./observability-routes.js";
@@ -20,6 +22,8 @@ export interface HealthState {
 
 export interface RestDependencies {
   gateway: ChatGateway;
+  /** Embeddings (`/v1/embeddings`); absent: that route answers 404. */
+  embeddings?: EmbeddingsGateway;
   authenticator: Authenticator;
   logger: Logger;
   maxBodyBytes: number;
@@ -62,6 +66,8 @@ export function coreRestRoutes(readinessSource?: ReadinessSource): RestRoute[] {
   return [
     { method: "POST", path: "/v1/chat/completions", access: "authenticated", handler: handleChatCompletions },
     { method: "POST", path: "/chat/completions", access: "authenticated", handler: handleChatCompletions },
+    { method: "POST", path: "/v1/embeddings", access: "authenticated", handler: handleEmbeddings },
+    { method: "POST", path: "/embeddings", access: "authenticated", handler: handleEmbeddings },
     { method: "GET", path: "/v1/models", access: "authenticated", handler: handleListModels },
     { method: "GET", path: "/models", access: "authenticated", handler: handleListModels },
     { method: "GET", path: "/v1/models/{rest}", access: "authenticated", handler: handleGetModel },

@@ -4,6 +4,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ChatService } from "../../../gen/switchboard/v1/chat_service_pb.js";
+import { EmbeddingsService } from "../../../gen/switchboard/v1/embeddings_service_pb.js";
 import { KeyRole, KeysService } from "../../../gen/switchboard/v1/keys_service_pb.js";
 import { UsageService } from "../../../gen/switchboard/v1/usage_service_pb.js";
 import { ACCESS_MATRIX, type Access, accessRule } from "../../../src/auth/access-matrix.js";
@@ -22,7 +23,7 @@ import {
 } from "../../helpers/keys-gateway.js";
 
 /** Every Connect service the gateway registers. A new service must be added here and to the matrix. */
-const SERVICES: readonly DescService[] = [ChatService, KeysService, UsageService];
+const SERVICES: readonly DescService[] = [ChatService, EmbeddingsService, KeysService, UsageService];
 
 type Caller =
   | { name: "anonymous" | "forged" | "expired" | "blocked" | "revoked"; token: string | undefined }
