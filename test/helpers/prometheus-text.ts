@@ -2,7 +2,7 @@
  * A strict parser of the Prometheus text exposition format 0.0.4 (prometheus.io/docs/instrumenting/exposition_formats):
  * every sample belongs to a family declared by `# TYPE`, names and label names are valid, label values are
  * properly escaped, values are floats; histogram buckets are cumulative and end at `+Inf` equal to `_count`.
- * Anything else throws, naming the line.
+ * Empty lines are skipped, as the format says. Anything else throws, naming the line.
  */
 export interface Sample {
   name: string;
@@ -41,7 +41,9 @@ export function parsePrometheusText(text: string): Map<string, Family> {
       families.set(name, family);
       continue;
     }
-    if (line.trim() === "") fail("empty line");
+    // The format ignores empty lines (prom-client puts one between families); a line of only blanks is not empty.
+    if (line === "") continue;
+    if (line.trim() === "") fail("a line of only whitespace");
     const nameMatch = /^([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line);
     if (nameMatch === null) fail("no metric name");
     const name = nameMatch?.[1] as string;
@@ -83,15 +85,28 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     const parts = line.slice(position + 1).split(" ");
     if (parts.length > 2) fail("too many fields");
     const raw = parts[0] as string;
-    const value =
-      raw === "+Inf" ? Infinity : raw === "-Inf" ? -Infinity : raw === "NaN" ? Number.NaN : Number(raw);
-    if (raw === "" || (Number.isNaN(value) && raw !== "NaN")) fail("bad value");
+    const value = parseGoFloat(raw);
+    if (value === undefined) fail("bad value");
     const family = familyOf(families, name);
     if (family === undefined) fail("sample without a TYPE-declared family");
-    family?.samples.push({ name, labels, value });
+    family?.samples.push({ name, labels, value: value as number });
   }
   for (const [name, family] of families) if (family.type === "histogram") checkHistogram(name, family);
   return families;
+}
+
+/**
+ * A sample value as Prometheus reads it (Go's strconv.ParseFloat): a decimal number, or NaN / Inf / Infinity
+ * with an optional sign, case-insensitively (prom-client writes an empty event-loop histogram's mean as "Nan").
+ */
+function parseGoFloat(raw: string): number | undefined {
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(raw);
+  if (special !== null) {
+    if ((special[2] as string).toLowerCase() === "nan") return special[1] === "" ? Number.NaN : undefined;
+    return special[1] === "-" ? -Infinity : Infinity;
+  }
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw)) return undefined;
+  return Number(raw);
 }
 
 function familyOf(families: Map<string, Family>, sample: string): Family | undefined {

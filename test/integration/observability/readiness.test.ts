@@ -20,7 +20,9 @@ async function closedPort(): Promise<number> {
 
 function database(url: string): Kysely<unknown> {
   return new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 500 }) }),
+    dialect: new PostgresDialect({
+      pool: new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 500 }),
+    }),
   });
 }
 
@@ -64,12 +66,18 @@ describe("/health/readiness probes the database, Redis and the journal", () => {
     const db = database(POSTGRES_URL);
     const strict = await startTestGateway(MOCK, {
       observability: {
-        readiness: { database: databaseProbe(db), redis: { ...redisProbe(`redis://127.0.0.1:${port}`), required: true } },
+        readiness: {
+          database: databaseProbe(db),
+          redis: { ...redisProbe(`redis://127.0.0.1:${port}`), required: true },
+        },
       },
     });
     const lenient = await startTestGateway(MOCK, {
       observability: {
-        readiness: { database: databaseProbe(db), redis: { ...redisProbe(`redis://127.0.0.1:${port}`), required: false } },
+        readiness: {
+          database: databaseProbe(db),
+          redis: { ...redisProbe(`redis://127.0.0.1:${port}`), required: false },
+        },
       },
     });
     try {
@@ -93,7 +101,9 @@ describe("/health/readiness probes the database, Redis and the journal", () => {
   it("database down → 503, and the body names no host, user or password", async () => {
     const port = await closedPort();
     const db = database(`postgres://postgres:sk-db-canary-password@127.0.0.1:${port}/test`);
-    const app = await startTestGateway(MOCK, { observability: { readiness: { database: databaseProbe(db), timeoutMs: 1_500 } } });
+    const app = await startTestGateway(MOCK, {
+      observability: { readiness: { database: databaseProbe(db), timeoutMs: 1_500 } },
+    });
     try {
       const response = await fetch(`${app.url}/health/readiness`);
       const text = await response.text();
