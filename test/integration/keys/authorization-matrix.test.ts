@@ -12,6 +12,7 @@ import type { PrincipalRole } from "../../../src/core/types/principal.js";
 import { generateSecret, secretDisplay, secretLookupHash } from "../../../src/keys/key-secret.js";
 import { emptyLimits } from "../../../src/keys/key-types.js";
 import { SqlKeyStore } from "../../../src/keys/sql-key-store.js";
+import { metricsRoute } from "../../../src/rest/observability-routes.js";
 import { coreRestRoutes, type RestRoute } from "../../../src/rest/rest-shim.js";
 import { restRouteId } from "../../../src/rest/route-access.js";
 import { connectKeysClient } from "../../helpers/keys-client.js";
@@ -41,7 +42,13 @@ describe("authorization matrix: every REST route and RPC × every role and key s
 
   before(async () => {
     gateway = await startKeysGateway(target);
-    restRoutes = [...coreRestRoutes(), ...gateway.keys.restRoutes, ...gateway.usage.restRoutes];
+    restRoutes = [
+      ...coreRestRoutes(),
+      // GET /metrics is mounted by app.ts (on by default); the gateway under test serves the real one.
+      metricsRoute({ contentType: "text/plain", render: async () => "" }),
+      ...gateway.keys.restRoutes,
+      ...gateway.usage.restRoutes,
+    ];
     const admin = connectKeysClient(gateway.url, MASTER_KEY);
     await admin.createTeam({ team: { teamId } });
     await admin.createTeam({ team: { teamId: "other-team" } });
