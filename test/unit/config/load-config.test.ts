@@ -308,6 +308,8 @@ describe("defaults and precedence", () => {
       maxRequestBodyBytes: 10 * 1024 * 1024,
       shutdownGraceMs: 10_000,
       connectionLimits: {},
+      // docs/observability.md: /metrics on, master key only, no litellm_* names.
+      metrics: { enabled: true, auth: "master_key", litellmNames: false },
     });
     assert.equal(config.dataDir, join(CWD, ".data"));
     assert.equal(config.masterKey, undefined);
