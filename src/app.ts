@@ -13,6 +13,8 @@ import { createLogger, type Logger } from "./logging/logger.js";
 import { ProviderInvoker } from "./providers/provider-invoker.js";
 import { getProvider } from "./providers/registry.js";
 import { UpstreamExecutor } from "./providers/shared/execute.js";
+import { DEFAULT_RESPONSE_RETENTION_DAYS, type ResponseStore } from "./responses/response-store.js";
+import { SqlResponseStore } from "./responses/sql-response-store.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
 import { withMatrixAccess } from "./rest/route-access.js";
 import { Router, type RouterOptions } from "./router/router.js";
@@ -22,6 +24,7 @@ import { ResilientStateStore } from "./router/state/resilient-state-store.js";
 import type { RouterStateStore } from "./router/state/state-store.js";
 import { type RunningServer, startServer } from "./server.js";
 import { registerSecrets, secretsIn, secretsInEnv } from "./shared/secret-scrubber.js";
+import { type GatewayDatabase, openDatabase } from "./store/database.js";
 
 /** Router options, plus where its shared state lives (the store is built here, at the composition root). */
 export type RouterSettings = Partial<RouterOptions> & {
@@ -53,6 +56,11 @@ export interface AppOptions {
   onClose?: () => Promise<void>;
   /** Budgets, rate limits and the usage ledger (src/usage-module.ts); absent: nothing is metered. */
   metering?: Metering;
+  /**
+   * The OpenAI Responses surface's conversation store (main.ts: a SqlResponseStore over the gateway's database)
+   * and its retention; without a store, one in an in-memory SQLite database of this process.
+   */
+  responses?: { store?: ResponseStore; retentionDays?: number };
   /** Secrets beyond the deployments' credentials (the master key, connection-string passwords) to scrub. */
   secrets?: Iterable<string | undefined>;
 }
@@ -109,7 +117,14 @@ export async function startApp(options: AppOptions): Promise<App> {
   const authenticator =
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };
-  const rest = new RestShim({ gateway, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health }, [
+  const ownResponseDatabase =
+    options.responses?.store === undefined ? await openDatabase({ sqlitePath: ":memory:" }) : undefined;
+  const responses = {
+    store: options.responses?.store ?? new SqlResponseStore((ownResponseDatabase as GatewayDatabase).db),
+    retentionMs: (options.responses?.retentionDays ?? DEFAULT_RESPONSE_RETENTION_DAYS) * 86_400_000,
+  };
+  const restDeps = { gateway, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health, responses };
+  const rest = new RestShim(restDeps, [
     // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
     ...withMatrixAccess([...coreRestRoutes(), ...(options.extraRestRoutes ?? [])]),
   ]);
@@ -138,6 +153,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         await server.close(graceMs);
         await invoker.close();
         await stateStore.close();
+        await ownResponseDatabase?.close();
         await options.onClose?.();
       })();
       return closing;

@@ -61,6 +61,12 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   "GET /models": CALLS_MODELS,
   "GET /v1/models/{rest}": CALLS_MODELS,
   "GET /models/{rest}": CALLS_MODELS,
+  // OpenAI Responses; stored responses are further scoped to the key that created them (the handler narrows).
+  "POST /v1/responses": CALLS_MODELS,
+  "POST /responses": CALLS_MODELS,
+  "POST /v1/responses/input_tokens": CALLS_MODELS,
+  "GET /v1/responses/{rest}": CALLS_MODELS,
+  "DELETE /v1/responses/{rest}": CALLS_MODELS,
   [`${CHAT}/Complete`]: CALLS_MODELS,
   [`${CHAT}/Stream`]: CALLS_MODELS,
   [`${CHAT}/ListModels`]: CALLS_MODELS,

@@ -1,6 +1,6 @@
 import type { ModelCatalog } from "../catalog/model-catalog.js";
 import { GatewayError, invalidRequest, toGatewayError } from "../errors/gateway-error.js";
-import { estimatePrompt } from "../estimate/token-estimate.js";
+import { estimatePrompt, estimateTokens, requestText } from "../estimate/token-estimate.js";
 import type { ChatEvent, ChatRequest, ChatResponse, Usage } from "../types/chat.js";
 import type { Attempt, RoutingInfo } from "../types/routing.js";
 import type { ChatContext, CommittedStream, Dispatcher, ModelDescriptor } from "./dispatcher.js";
@@ -104,6 +104,15 @@ export class ChatGateway {
         startedAt,
       ),
     };
+  }
+
+  /**
+   * The prompt's token count as the gateway estimates it (o200k tokenizer, an estimate for every provider), after
+   * the same admission checks as a call (validation, model, access): what `/v1/responses/input_tokens` answers.
+   */
+  async estimatePromptTokens(request: ChatRequest, context: ChatContext): Promise<number> {
+    this.admit(request, context);
+    return estimateTokens(requestText(request));
   }
 
   /** Models the principal may use; a key that may not use a model does not see it. */
