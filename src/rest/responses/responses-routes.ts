@@ -77,12 +77,13 @@ async function historyOf(
   return [...record.history, ...record.inputItems, ...output];
 }
 
-/** Input items as stored and listed: every item gets an id, as OpenAI assigns them. */
+/** Input items as stored and listed: every item has its `type` and an id, as OpenAI lists them. */
 function withIds(items: readonly ResponsesInputItem[]): ResponsesInputItem[] {
   return items.map((item) => {
-    if (item.id != null) return item;
-    const prefix = item.type === "function_call" ? "fc" : item.type === "reasoning" ? "rs" : "msg";
-    return { ...item, id: newItemId(prefix) };
+    const typed = item.type === undefined ? { ...item, type: "message" as const } : item;
+    if (typed.id != null) return typed;
+    const prefix = typed.type === "function_call" ? "fc" : typed.type === "reasoning" ? "rs" : "msg";
+    return { ...typed, id: newItemId(prefix) };
   });
 }
 

@@ -116,10 +116,13 @@ export class ResponsesEventWriter {
       param: rendered.param,
       error: { type: rendered.type, code, message: rendered.message, param: rendered.param },
     });
+    // `response.error.code` is a closed enum in the spec: rate limits keep their name, everything else is a
+    // server_error there (the `error` event above carries the gateway's own code).
+    const rateLimited = error.kind === "rate_limited" || error.kind === "upstream_rate_limited";
     this.final = {
       ...this.skeleton,
       status: "failed",
-      error: { code, message: rendered.message },
+      error: { code: rateLimited ? "rate_limit_exceeded" : "server_error", message: rendered.message },
       output: [...this.output],
     };
     out += this.emit("response.failed", { response: this.final });

@@ -39,7 +39,7 @@ export type OutputItem = MessageOutputItem | FunctionCallOutputItem | ReasoningO
 
 export interface ResponsesUsage {
   input_tokens: number;
-  input_tokens_details: { cached_tokens: number };
+  input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };
   total_tokens: number;
@@ -72,7 +72,8 @@ export interface ResponseObject {
   top_p: number | null;
   truncation: "auto" | "disabled";
   usage: ResponsesUsage | null;
-  user: string | null;
+  /** Absent when unset: recorded traffic has `null`, the spec a string only; omitting it satisfies both. */
+  user?: string;
   metadata: Record<string, string>;
 }
 
@@ -116,7 +117,7 @@ export function responseSkeleton(
     top_p: body.top_p ?? null,
     truncation: body.truncation ?? "disabled",
     usage: null,
-    user: body.user ?? null,
+    ...(body.user !== undefined ? { user: body.user } : {}),
     metadata: body.metadata ?? {},
   };
 }
@@ -124,7 +125,10 @@ export function responseSkeleton(
 export function toResponsesUsage(usage: Usage | undefined): ResponsesUsage {
   return {
     input_tokens: usage?.promptTokens ?? 0,
-    input_tokens_details: { cached_tokens: usage?.cachedPromptTokens ?? 0 },
+    input_tokens_details: {
+      cached_tokens: usage?.cachedPromptTokens ?? 0,
+      cache_write_tokens: usage?.cacheWriteTokens ?? 0,
+    },
     output_tokens: usage?.completionTokens ?? 0,
     output_tokens_details: { reasoning_tokens: usage?.reasoningTokens ?? 0 },
     total_tokens: usage?.totalTokens ?? (usage?.promptTokens ?? 0) + (usage?.completionTokens ?? 0),
