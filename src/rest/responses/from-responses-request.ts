@@ -14,7 +14,7 @@ import { formatPath } from "../from-openai.js";
 import { decodeReasoningState } from "./reasoning-state.js";
 import {
   functionToolSchema,
-  inputItemSchema,
+  INPUT_ITEM_SCHEMAS,
   type ResponsesInputItem,
   type ResponsesRequestBody,
   responsesRequestSchema,
@@ -55,7 +55,28 @@ export interface ParsedResponsesRequest {
   store: boolean;
 }
 
-function describe(issue: z.core.$ZodIssue, prefix: string): { message: string; param: string } {
+/**
+ * The most specific issue: inside a union (`content` is a string or parts), the branch that got furthest names
+ * the field (`input[0].content[0].type`), not the union itself.
+ */
+function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
+  let best: z.core.$ZodIssue = issue;
+  let bestLength = -1;
+  for (const branch of issue.errors) {
+    for (const inner of branch) {
+      const candidate = deepest(inner);
+      if (candidate.path.length > bestLength) {
+        best = { ...candidate, path: [...issue.path, ...candidate.path] };
+        bestLength = candidate.path.length;
+      }
+    }
+  }
+  return bestLength > 0 ? best : issue;
+}
+
+function describe(raw: z.core.$ZodIssue, prefix: string): { message: string; param: string } {
+  const issue = deepest(raw);
   const path = [...(prefix.length > 0 ? [prefix] : []), ...issue.path];
   if (issue.code === "unrecognized_keys") {
     const base = formatPath(path);
@@ -84,17 +105,15 @@ function typeOf(value: unknown): string | undefined {
 
 /** One input item, named by its path; items of types the gateway does not model get their own message. */
 export function parseInputItem(value: unknown, path: string): ResponsesInputItem {
-  const type = typeOf(value);
-  if (
-    type !== undefined &&
-    !["message", "function_call", "function_call_output", "reasoning"].includes(type)
-  ) {
+  const type = typeOf(value) ?? "message";
+  if (!Object.hasOwn(INPUT_ITEM_SCHEMAS, type)) {
     throw invalidRequest(
       `'${path}.type': input items of type '${type}' are not supported by the gateway (it serves messages, function_call, function_call_output and reasoning items).`,
       `${path}.type`,
     );
   }
-  return parseWith(inputItemSchema, value, path);
+  const schema: z.ZodType<ResponsesInputItem> = INPUT_ITEM_SCHEMAS[type as keyof typeof INPUT_ITEM_SCHEMAS];
+  return parseWith(schema, value, path);
 }
 
 function parseTool(value: unknown, index: number): FunctionTool {

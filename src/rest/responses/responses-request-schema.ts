@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_TOKENS_CAP } from "../../core/chat/validate-chat-request.js";
 
 /**
  * The OpenAI Responses `POST /v1/responses` request's wire shape, strict at every depth (an unknown key anywhere,
@@ -80,6 +81,14 @@ export const inputItemSchema = z.union([
 
 export type ResponsesInputItem = z.infer<typeof inputItemSchema>;
 
+/** The schema for each modelled item type (a message may omit `type`), so errors name the field inside the item. */
+export const INPUT_ITEM_SCHEMAS = {
+  message: messageItem,
+  function_call: functionCallItem,
+  function_call_output: functionCallOutputItem,
+  reasoning: reasoningItem,
+} as const;
+
 export const functionToolSchema = z.strictObject({
   type: z.literal("function"),
   name: z.string(),
@@ -125,7 +134,8 @@ export const responsesRequestSchema = z.strictObject({
     })
     .nullable()
     .optional(),
-  max_output_tokens: integer().nullable().optional(),
+  // The core's cap, checked here so that the error names the Responses field.
+  max_output_tokens: integer().min(1).max(MAX_TOKENS_CAP).nullable().optional(),
   temperature: z.number().nullable().optional(),
   top_p: z.number().nullable().optional(),
   user: z.string().max(512).optional(),
