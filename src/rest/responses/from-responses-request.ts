@@ -237,6 +237,12 @@ function userParts(
         const inline = part.file_data !== undefined ? parseInlineDataUrl(part.file_data) : undefined;
         if (typeof inline === "string")
           throw invalidRequest(`'${at}.file_data': ${inline}.`, `${at}.file_data`);
+        if (part.file_data !== undefined && inline === undefined) {
+          throw invalidRequest(
+            `'${at}.file_data' must be a data URL (data:<media type>;base64,<data>).`,
+            `${at}.file_data`,
+          );
+        }
         if (inline === undefined && part.file_id == null) {
           throw invalidRequest(`'${at}' needs 'file_data' or 'file_id'.`, at);
         }
