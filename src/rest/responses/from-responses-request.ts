@@ -365,8 +365,8 @@ function responseFormatOf(
 /**
  * The canonical ChatRequest for a parsed Responses request and the stored conversation before it (items of the
  * previous responses, oldest first). `metadata` and `store` stay with the gateway (echoed, never sent upstream);
- * `service_tier`, `prompt_cache_key`, `safety_identifier` and `text.verbosity` are pass-through fields: OpenAI-family
- * upstreams receive them, other providers refuse them by name unless `drop_params`.
+ * `service_tier` and `text.verbosity` are pass-through fields: OpenAI-family upstreams receive them, other providers
+ * refuse them by name unless `drop_params`.
  */
 export function toChatRequest(
   parsed: ParsedResponsesRequest,
@@ -395,10 +395,10 @@ export function toChatRequest(
   if (body.top_p != null) request.topP = body.top_p;
   if (body.user !== undefined) request.user = body.user;
   if (body.drop_params !== undefined) request.dropParams = body.drop_params;
+  // `prompt_cache_key` and `safety_identifier` are hints that Codex and the Agents SDK send on every request: they
+  // are accepted and not forwarded, so that the same client works against every provider behind the gateway.
   const passthrough: Record<string, unknown> = {};
   if (body.service_tier != null) passthrough["service_tier"] = body.service_tier;
-  if (body.prompt_cache_key !== undefined) passthrough["prompt_cache_key"] = body.prompt_cache_key;
-  if (body.safety_identifier !== undefined) passthrough["safety_identifier"] = body.safety_identifier;
   if (body.text?.verbosity != null) passthrough["verbosity"] = body.text.verbosity;
   if (Object.keys(passthrough).length > 0) request.passthrough = passthrough;
   return request;

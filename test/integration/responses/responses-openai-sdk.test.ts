@@ -467,6 +467,45 @@ describe("Responses via the Anthropic fake (translated)", () => {
     );
   });
 
+  it("a Codex-shaped request (store:false, include, prompt_cache_key, developer message) streams from Anthropic", async () => {
+    const stream = client.responses.stream({
+      model: "claude/messages-stream-tool-use",
+      instructions: "You are a coding agent.",
+      input: [
+        {
+          type: "message",
+          role: "developer",
+          content: [{ type: "input_text", text: "<environment_context/>" }],
+        },
+        { type: "message", role: "user", content: [{ type: "input_text", text: "Weather in Paris?" }] },
+      ],
+      tools: [
+        {
+          type: "function",
+          name: "get_weather",
+          description: "Weather",
+          parameters: { type: "object", properties: {} },
+          strict: false,
+        },
+      ],
+      tool_choice: "auto",
+      parallel_tool_calls: false,
+      reasoning: { effort: "medium", summary: "auto" },
+      store: false,
+      include: ["reasoning.encrypted_content"],
+      prompt_cache_key: "codex-session-1",
+      max_output_tokens: 8192,
+    });
+    const events = await collect(stream);
+    checkStream(events);
+    const final = await stream.finalResponse();
+    assert.equal(final.output.at(-1)?.type, "function_call");
+    const upstream = anthropicUpstream.requests.at(-1) as Record<string, unknown>;
+    assert.equal(upstream["prompt_cache_key"], undefined);
+    assert.ok(JSON.stringify(upstream["system"]).includes("You are a coding agent."));
+    await assert.rejects(client.responses.retrieve(final.id), OpenAI.NotFoundError);
+  });
+
   it("an upstream error carrying the deployment's key reaches the caller scrubbed", async () => {
     const response = await fetch(`${app.url}/v1/responses`, {
       method: "POST",
