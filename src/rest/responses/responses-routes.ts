@@ -158,13 +158,22 @@ export async function handleCreateResponse(context: RestContext): Promise<number
   });
   const writer = new ResponsesEventWriter(skeleton);
   const iterator = committed.events[Symbol.asyncIterator]();
+  let stored = !parsed.store;
   try {
     const started = write(response, writer.start());
     if (started !== undefined) await started;
     while (true) {
       const next = await iterator.next();
       if (next.done) break;
-      const pending = write(response, writer.write(next.value));
+      const text = writer.write(next.value);
+      // Stored before the terminal event leaves: a caller that reads `response.completed` and at once retrieves or
+      // continues the response finds it.
+      const final = writer.result();
+      if (final !== undefined && !stored) {
+        stored = true;
+        await storeResponse(context, settings, principal.keyId, final, input, history);
+      }
+      const pending = write(response, text);
       if (pending !== undefined) await pending;
       if (abort.signal.aborted) break;
     }
@@ -177,9 +186,6 @@ export async function handleCreateResponse(context: RestContext): Promise<number
   } finally {
     if (abort.signal.aborted) await iterator.return?.();
   }
-  const final = writer.result();
-  if (parsed.store && final !== undefined && final.status !== "failed")
-    await storeResponse(context, settings, principal.keyId, final, input, history);
   return 200;
 }
 
