@@ -6,6 +6,7 @@ import type {
   ContentPart,
   FunctionTool,
   Message,
+  ProviderOptions,
   ReasoningPart,
   ResponseFormat,
   ToolChoice,
@@ -259,9 +260,15 @@ function userParts(
   return parts;
 }
 
-function reasoningOf(item: Extract<ResponsesInputItem, { type: "reasoning" }>): ReasoningPart[] {
+function reasoningOf(
+  item: Extract<ResponsesInputItem, { type: "reasoning" }>,
+  toolCallOptions: Map<string, ProviderOptions>,
+): ReasoningPart[] {
   const state = decodeReasoningState(item.encrypted_content ?? undefined);
-  if (state !== undefined) return state;
+  if (state !== undefined) {
+    for (const [id, options] of state.toolCalls) toolCallOptions.set(id, options);
+    return state.parts;
+  }
   const text = [...(item.content ?? []), ...item.summary].map((part) => part.text).join("\n\n");
   return text.length > 0 ? [{ text }] : [];
 }
@@ -279,6 +286,8 @@ export function itemsToMessages(
   if (instructions !== undefined && instructions.length > 0)
     messages.push({ role: "system", content: instructions });
   let reasoning: ReasoningPart[] = [];
+  /** Provider data of tool calls (Gemini thought signatures) from the reasoning state, by call id. */
+  const toolCallOptions = new Map<string, ProviderOptions>();
   /** The assistant message that later function calls and text of the same turn join. */
   let open: Message | undefined;
   const assistant = (): Message => {
@@ -295,7 +304,7 @@ export function itemsToMessages(
   for (const { item, path } of items) {
     switch (item.type) {
       case "reasoning":
-        reasoning.push(...reasoningOf(item));
+        reasoning.push(...reasoningOf(item, toolCallOptions));
         break;
       case "function_call": {
         const message = assistant();
@@ -305,6 +314,9 @@ export function itemsToMessages(
             id: item.call_id,
             name: item.name,
             arguments: item.arguments.length === 0 ? "{}" : item.arguments,
+            ...(toolCallOptions.has(item.call_id)
+              ? { providerOptions: toolCallOptions.get(item.call_id) as ProviderOptions }
+              : {}),
           },
         ];
         break;

@@ -1,5 +1,11 @@
 import type { GatewayError } from "../../core/errors/gateway-error.js";
-import type { ChatEvent, FinishReason, ReasoningPart, Usage } from "../../core/types/chat.js";
+import type {
+  ChatEvent,
+  FinishReason,
+  ProviderOptions,
+  ReasoningPart,
+  Usage,
+} from "../../core/types/chat.js";
 import { renderOpenAIError } from "../openai-error.js";
 import { newItemId } from "./response-ids.js";
 import {
@@ -25,6 +31,8 @@ interface OpenReasoning {
   parts: ReasoningPart[];
   summary: string;
   summaryOpen: boolean;
+  /** Provider data of tool calls made while this item is open (Gemini thought signatures), by call id. */
+  toolCalls: Map<string, ProviderOptions>;
 }
 
 interface OpenCall {
@@ -72,7 +80,8 @@ export class ResponsesEventWriter {
           if (event.choice === 0 && event.text.length > 0) out += this.onText("refusal", event.text);
           break;
         case "tool-call-start":
-          if (event.choice === 0) out += this.onToolCallStart(event.index, event.id, event.name);
+          if (event.choice === 0)
+            out += this.onToolCallStart(event.index, event.id, event.name, event.providerOptions);
           break;
         case "tool-call-delta": {
           const call = this.calls.get(event.index);
@@ -144,7 +153,14 @@ export class ResponsesEventWriter {
     if (this.reasoning === undefined) {
       out += this.closeMessage("completed");
       const id = newItemId("rs");
-      this.reasoning = { id, outputIndex: this.output.length, parts: [], summary: "", summaryOpen: false };
+      this.reasoning = {
+        id,
+        outputIndex: this.output.length,
+        parts: [],
+        summary: "",
+        summaryOpen: false,
+        toolCalls: new Map(),
+      };
       const item = reasoningItem(id, []);
       this.output.push(item);
       out += this.emit("response.output_item.added", { output_index: this.reasoning.outputIndex, item });
@@ -201,7 +217,7 @@ export class ResponsesEventWriter {
         part: { type: "summary_text", text: reasoning.summary },
       });
     }
-    const item = reasoningItem(reasoning.id, reasoning.parts);
+    const item = reasoningItem(reasoning.id, reasoning.parts, reasoning.toolCalls);
     if (reasoning.summary.length > 0) item.summary = [{ type: "summary_text", text: reasoning.summary }];
     this.output[reasoning.outputIndex] = item;
     out += this.emit("response.output_item.done", { output_index: reasoning.outputIndex, item });
@@ -281,9 +297,20 @@ export class ResponsesEventWriter {
     );
   }
 
-  private onToolCallStart(index: number, id: string, name: string): string {
-    let out = this.closeReasoning() + this.closeMessage("completed");
-    if (this.calls.has(index)) return out;
+  private onToolCallStart(
+    index: number,
+    id: string,
+    name: string,
+    options: ProviderOptions | undefined,
+  ): string {
+    if (this.calls.has(index)) return "";
+    let out = "";
+    if (options !== undefined) {
+      // The call's provider data rides in the reasoning state: the open reasoning item's, or one of its own.
+      if (this.reasoning === undefined) out += this.onReasoning({ type: "reasoning-delta", choice: 0 });
+      this.reasoning?.toolCalls.set(id, options);
+    }
+    out += this.closeReasoning() + this.closeMessage("completed");
     const item: FunctionCallOutputItem = {
       id: newItemId("fc"),
       type: "function_call",

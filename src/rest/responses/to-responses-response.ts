@@ -1,4 +1,10 @@
-import type { ChatResponse, FinishReason, ReasoningPart, Usage } from "../../core/types/chat.js";
+import type {
+  ChatResponse,
+  FinishReason,
+  ProviderOptions,
+  ReasoningPart,
+  Usage,
+} from "../../core/types/chat.js";
 import type { ParsedResponsesRequest } from "./from-responses-request.js";
 import { encodeReasoningState } from "./reasoning-state.js";
 import { newItemId } from "./response-ids.js";
@@ -145,12 +151,16 @@ export function statusOf(reason: FinishReason | null | undefined): {
   return { status: "completed", incomplete: null };
 }
 
-export function reasoningItem(id: string, parts: readonly ReasoningPart[]): ReasoningOutputItem {
+export function reasoningItem(
+  id: string,
+  parts: readonly ReasoningPart[],
+  toolCalls: ReadonlyMap<string, ProviderOptions> = new Map(),
+): ReasoningOutputItem {
   const text = parts
     .map((part) => part.text ?? "")
     .filter((part) => part.length > 0)
     .join("\n\n");
-  const state = encodeReasoningState(parts);
+  const state = encodeReasoningState(parts, toolCalls);
   return {
     id,
     type: "reasoning",
@@ -170,8 +180,13 @@ export function toResponsesResponse(skeleton: ResponseObject, response: ChatResp
   const itemStatus = status === "incomplete" ? "incomplete" : "completed";
   if (choice !== undefined) {
     const message = choice.message;
-    if (message.reasoning !== undefined && message.reasoning.length > 0)
-      output.push(reasoningItem(newItemId("rs"), message.reasoning));
+    // Provider data on tool calls (Gemini thought signatures) rides in the reasoning item's state, so that it
+    // comes back with the conversation, from the store or from a client that sends the items back.
+    const toolCallOptions = new Map<string, ProviderOptions>();
+    for (const call of message.toolCalls ?? [])
+      if (call.providerOptions !== undefined) toolCallOptions.set(call.id, call.providerOptions);
+    if ((message.reasoning !== undefined && message.reasoning.length > 0) || toolCallOptions.size > 0)
+      output.push(reasoningItem(newItemId("rs"), message.reasoning ?? [], toolCallOptions));
     const content: MessageOutputItem["content"] = [];
     if (message.content !== null && message.content.length > 0) {
       content.push({

@@ -13,22 +13,29 @@ import { type FakeOpenAIUpstream, startFakeOpenAI } from "../../helpers/fake-ope
 import { deployment, MASTER_KEY, startTestGateway } from "../../helpers/gateway.js";
 import { assertValid, openAIResponsesSchemas } from "../../helpers/openai-schemas.js";
 import { type FakeAnthropic, startFakeAnthropic } from "./fake-anthropic.js";
+import { type FakeGemini, startFakeGemini } from "./fake-gemini.js";
 
 const OPENAI_KEY = "sk-upstream-canary-123456";
 const ANTHROPIC_KEY = "sk-ant-upstream-canary-987654";
 
 let openaiUpstream: FakeOpenAIUpstream;
 let anthropicUpstream: FakeAnthropic;
+let geminiUpstream: FakeGemini;
 let app: App;
 let client: OpenAI;
 
 before(async () => {
   openaiUpstream = await startFakeOpenAI();
   anthropicUpstream = await startFakeAnthropic(ANTHROPIC_KEY);
+  geminiUpstream = await startFakeGemini();
   app = await startTestGateway(
     [
       deployment("fixture/*", "openai", "*", { apiBase: openaiUpstream.baseUrl, apiKey: OPENAI_KEY }),
       deployment("claude/*", "anthropic", "*", { apiBase: anthropicUpstream.baseUrl, apiKey: ANTHROPIC_KEY }),
+      deployment("gemini/*", "gemini", "*", {
+        apiBase: geminiUpstream.baseUrl,
+        apiKey: "AIza-upstream-canary",
+      }),
     ],
     { router: { numRetries: 0, disableCooldowns: true } },
   );
@@ -39,6 +46,7 @@ after(async () => {
   await app.close(1_000);
   await openaiUpstream.close();
   await anthropicUpstream.close();
+  await geminiUpstream.close();
 });
 
 type StreamEvent = {
@@ -517,5 +525,65 @@ describe("Responses via the Anthropic fake (translated)", () => {
     assert.ok(!text.includes(ANTHROPIC_KEY), text);
     assert.ok(!text.includes(OPENAI_KEY), text);
     assert.ok(!text.includes(MASTER_KEY), text);
+  });
+});
+
+describe("Responses via the Gemini fake (translated)", () => {
+  it("a function call's thought signature survives the next turn through the stored conversation", async () => {
+    const first = await client.responses.create({
+      model: "gemini/generate-content-function-call",
+      input: "Weather in San Francisco?",
+      tools: [{ type: "function", name: "weather", parameters: { type: "object" }, strict: false }],
+    });
+    assertValid(openAIResponsesSchemas().response, first, "response");
+    const call = first.output.find((item) => item.type === "function_call");
+    assert.ok(call?.type === "function_call");
+    assert.equal(call.name, "weather");
+    assert.deepEqual(JSON.parse(call.arguments), { location: "San Francisco" });
+    const reasoning = first.output.find((item) => item.type === "reasoning");
+    assert.ok(reasoning?.type === "reasoning");
+    assert.match(reasoning.encrypted_content ?? "", /^sbr1\./);
+    await client.responses.create({
+      model: "gemini/generate-content-basic",
+      previous_response_id: first.id,
+      input: [{ type: "function_call_output", call_id: call.call_id, output: '{"temp":18}' }],
+      tools: [{ type: "function", name: "weather", parameters: { type: "object" }, strict: false }],
+    });
+    const upstream = geminiUpstream.requests.at(-1)?.body as {
+      contents: { role: string; parts: Record<string, unknown>[] }[];
+    };
+    const model = upstream.contents.find((content) => content.role === "model");
+    const part = model?.parts.find((entry) => entry["functionCall"] !== undefined);
+    assert.equal(
+      part?.["thoughtSignature"],
+      "EskgCsYgAb4+9vtF7/499YQS2bjZs3xcQI+iAl+ILn29nK1j0Kg6su7QsUUUk3nrAAfnS2w5WiVvlcCqu9fAebJ2cvfaEyBahEt5",
+    );
+    const answer = upstream.contents.at(-1)?.parts[0] as { functionResponse?: { name: string } };
+    assert.equal(answer.functionResponse?.name, "weather");
+  });
+
+  it("responses.stream: thoughts and parallel function calls with signatures, schema-valid", async () => {
+    const stream = client.responses.stream({
+      model: "gemini/stream-thought-and-partial-function-args",
+      input: "Read the theme and the screens.",
+      tools: [
+        { type: "function", name: "read_theme", parameters: { type: "object" }, strict: false },
+        { type: "function", name: "read_screen", parameters: { type: "object" }, strict: false },
+      ],
+    });
+    const events = await collect(stream);
+    checkStream(events);
+    const final = await stream.finalResponse();
+    assert.equal(final.output[0]?.type, "reasoning");
+    const calls = final.output.filter((item) => item.type === "function_call");
+    assert.ok(calls.length >= 2);
+    for (const call of calls) JSON.parse(call.arguments);
+  });
+
+  it("responses.stream: plain text", async () => {
+    const stream = client.responses.stream({ model: "gemini/stream-generate-content-text", input: "Hi" });
+    const events = await collect(stream);
+    checkStream(events);
+    assert.ok((await stream.finalResponse()).output_text.length > 0);
   });
 });

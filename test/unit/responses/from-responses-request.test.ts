@@ -66,6 +66,25 @@ describe("from-responses-request", () => {
     ]);
   });
 
+  it("tool-call provider data in the reasoning state returns on its call (Gemini thought signatures)", () => {
+    const state = encodeReasoningState([], new Map([["call_g", { thoughtSignature: "sig-g" }]]));
+    const request = translate({
+      input: [
+        { role: "user", content: "q" },
+        { type: "reasoning", summary: [], encrypted_content: state },
+        { type: "function_call", call_id: "call_g", name: "f", arguments: "{}" },
+        { type: "function_call", call_id: "call_h", name: "f", arguments: "{}" },
+        { type: "function_call_output", call_id: "call_g", output: "1" },
+        { type: "function_call_output", call_id: "call_h", output: "2" },
+      ],
+    });
+    assert.deepEqual(request.messages[1]?.toolCalls, [
+      { id: "call_g", name: "f", arguments: "{}", providerOptions: { thoughtSignature: "sig-g" } },
+      { id: "call_h", name: "f", arguments: "{}" },
+    ]);
+    assert.equal(request.messages[1]?.reasoning, undefined);
+  });
+
   it("reasoning from another service (not the gateway's state) keeps its summary text only", () => {
     const request = translate({
       input: [

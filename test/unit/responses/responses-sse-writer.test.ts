@@ -161,7 +161,7 @@ describe("Responses SSE writer: what recordings do not cover", () => {
       final.map((item) => item["type"]),
       ["reasoning", "message"],
     );
-    assert.deepEqual(decodeReasoningState(final[0]?.["encrypted_content"] as string), [
+    assert.deepEqual(decodeReasoningState(final[0]?.["encrypted_content"] as string)?.parts, [
       { text: "first", signature: "sig-1" },
       { text: "second", signature: "sig-2" },
       { redactedData: "opaque" },
