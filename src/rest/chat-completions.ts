@@ -18,6 +18,7 @@ export function callerGone(response: HttpResponse): AbortController {
   return controller;
 }
 
+/** Writes SSE text; resolves when the caller has read it (backpressure), undefined when nothing to wait for. */
 export function write(response: HttpResponse, text: string): Promise<void> | undefined {
   if (text.length === 0 || (response as ServerResponse).write(text)) return undefined;
   // Backpressure: wait until the caller reads, so a slow reader cannot make us buffer a whole stream.

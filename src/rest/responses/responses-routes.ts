@@ -255,9 +255,9 @@ export async function handleDeleteResponse(context: RestContext): Promise<number
 }
 
 /**
- * POST /v1/responses/input_tokens: the gateway's own estimate (o200k tokenizer over the translated prompt, the
- * same for every provider), after the same model and access checks as a call. Marked as an estimate with
- * `estimated: true` and the `x-switchboard-estimate` header.
+ * POST /v1/responses/input_tokens, through the core's one count (ChatGateway.countTokens): the provider's own count
+ * when a deployment of the model has one (Anthropic), otherwise the gateway's prompt estimate, after the same model
+ * and access checks as a call. `estimated` and the `x-switchboard-estimate` header say which.
  */
 export async function handleInputTokens(context: RestContext): Promise<number> {
   const settings = settingsOf(context);
@@ -275,16 +275,18 @@ export async function handleInputTokens(context: RestContext): Promise<number> {
   const history = await historyOf(parsed, settings, principal.keyId);
   const request = toChatRequest(parsed, typedItems(history, "previous_response_id"));
   context.log.model = request.model;
-  const tokens = await context.deps.gateway.estimatePromptTokens(request, {
+  const abort = callerGone(context.response);
+  const count = await context.deps.gateway.countTokens(request, {
     requestId: context.requestId,
     principal,
-    signal: new AbortController().signal,
+    signal: abort.signal,
   });
+  if (count.provider !== undefined) context.log.provider = count.provider;
   sendJson(
     context.response,
     200,
-    { object: "response.input_tokens", input_tokens: tokens, estimated: true },
-    { "x-switchboard-estimate": "true" },
+    { object: "response.input_tokens", input_tokens: count.inputTokens, estimated: count.estimated },
+    { "x-switchboard-estimate": String(count.estimated) },
   );
   return 200;
 }
