@@ -55,6 +55,8 @@ export interface MeterSnapshot {
   budgetRemainingUsd?: number;
   /** The tightest rate limit that applies, for `x-ratelimit-*` headers. */
   rateLimit?: { name: string; limit: number; remaining: number; resetMs: number };
+  /** The request set no max_tokens and its budget could not pay the model's whole output: capped to this. */
+  maxTokensCapped?: number;
 }
 
 export interface MeterReceipt extends MeterSnapshot {
