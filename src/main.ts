@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { catalogOf, type RouterSettings, registerConfiguredSecrets, startApp } from "./app.js";
-import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
+import { resolveMasterKey } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
 import { formatCheckReport } from "./config/check.js";
 import { ConfigError } from "./config/config-error.js";
@@ -64,6 +64,10 @@ function banner(url: string, config: GatewayConfig, generatedKey: string | undef
       "Set SWITCHBOARD_MASTER_KEY or general_settings.master_key to choose your own.",
     );
   }
+  if (config.warnings.length > 0) {
+    lines.push("", `Config warnings (${config.warnings.length}):`);
+    for (const warning of config.warnings) lines.push(`  - ${warning}`);
+  }
   lines.push(
     "",
     "Try it:",
@@ -118,18 +122,11 @@ async function main(argv: readonly string[]): Promise<number> {
   registerConfiguredSecrets(config.deployments, secrets);
   const logger = createLogger();
   for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  // The JSON logger buffers stdout: flush so the warnings appear now, not at shutdown (they are also on the banner).
+  logger.flush();
   // Local state is the gateway user's alone: the data directory is 0700 (narrowed if an older run made it 0755).
   ensurePrivateDirectory(config.dataDir);
-  let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
-  try {
-    masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
-  } catch (error) {
-    if (error instanceof WeakMasterKeyError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  const masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
   // A generated master key is shown once on the banner (stderr), and scrubbed from everything else.
   if (masterKey.generated !== undefined) secrets.push(masterKey.generated);
   registerConfiguredSecrets([], secrets);

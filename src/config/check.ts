@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Deployment } from "../core/types/deployment.js";
 import { EXTRA_LITELLM_PARAM_KEYS, isSecretParamKey } from "./deployment-param-keys.js";
 import type { FallbackMap, GatewayConfig } from "./gateway-config.js";
@@ -40,7 +41,10 @@ export function formatCheckReport(config: GatewayConfig): string {
   lines.push(
     `Master key: ${config.masterKey === undefined ? "not set (one is generated on first start)" : redactSecret(config.masterKey)}`,
   );
-  lines.push(`Database: ${config.databaseUrl === undefined ? "none" : redactUrl(config.databaseUrl)}`);
+  // Without database_url, keys and usage live in SQLite under the data directory (store/database.ts).
+  lines.push(
+    `Database: ${config.databaseUrl === undefined ? `SQLite (${join(config.dataDir, "switchboard.sqlite")})` : redactUrl(config.databaseUrl)}`,
+  );
   lines.push(`Redis: ${config.redisUrl === undefined ? "none" : redactUrl(config.redisUrl)}`);
   lines.push(`Data directory: ${config.dataDir}`);
   lines.push(`drop_params: ${config.dropParams}`);

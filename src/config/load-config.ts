@@ -9,6 +9,7 @@ import { buildEmbeddedDeployments } from "./embedded-default.js";
 import { formatIssues } from "./format-issues.js";
 import type { ConfigSource, GatewayConfig, ServerConfig } from "./gateway-config.js";
 import { UNIMPLEMENTED_LITELLM_KEYS } from "./litellm-unimplemented-keys.js";
+import { MIN_MASTER_KEY_LENGTH, masterKeyWeakness } from "./master-key-strength.js";
 import { buildLitellmSettings, buildRouterConfig, checkGroupReferences } from "./router-config.js";
 import {
   createConfigSchema,
@@ -133,11 +134,13 @@ function assemble(
     throw new ConfigError(problems, source.kind === "file" ? source.path : undefined);
   }
   const litellmSettings = buildLitellmSettings(raw.litellm_settings);
+  const masterKey = general?.master_key ?? nonEmpty(env.SWITCHBOARD_MASTER_KEY);
+  checkMasterKey(masterKey, general, env, source, warnings);
   return {
     source,
     deployments,
     server,
-    masterKey: general?.master_key ?? nonEmpty(env.SWITCHBOARD_MASTER_KEY),
+    masterKey,
     databaseUrl: general?.database_url ?? nonEmpty(env.DATABASE_URL),
     redisUrl,
     dataDir: resolve(cwd, nonEmpty(env.SWITCHBOARD_DATA_DIR) ?? general?.data_dir ?? DEFAULT_DATA_DIR),
@@ -146,6 +149,37 @@ function assemble(
     litellmSettings,
     warnings,
   };
+}
+
+/**
+ * A weak master key: a loud warning (LiteLLM accepts it, and published LiteLLM configs carry `sk-1234`-style keys),
+ * or an error with `general_settings.strict_master_key` / `SWITCHBOARD_STRICT_MASTER_KEY=true`. `check` and the
+ * start both come through here, so they never disagree.
+ */
+function checkMasterKey(
+  masterKey: string | undefined,
+  general: RawGeneralSettings | undefined,
+  env: NodeJS.ProcessEnv,
+  source: ConfigSource,
+  warnings: string[],
+): void {
+  if (masterKey === undefined) return;
+  const weakness = masterKeyWeakness(masterKey);
+  if (weakness === undefined) return;
+  const where = general?.master_key !== undefined ? "general_settings.master_key" : "SWITCHBOARD_MASTER_KEY";
+  const strict =
+    general?.strict_master_key ?? /^(1|true|yes)$/i.test(env.SWITCHBOARD_STRICT_MASTER_KEY ?? "");
+  if (strict) {
+    throw new ConfigError(
+      [
+        `${where}: The master key is too weak (${weakness}); use at least ${MIN_MASTER_KEY_LENGTH} random characters (e.g. 'sk-' + 32 random hex digits), or drop strict_master_key.`,
+      ],
+      source.kind === "file" ? source.path : undefined,
+    );
+  }
+  warnings.unshift(
+    `WARNING: ${where} is weak (${weakness}): anyone who guesses it administers this gateway. Use at least ${MIN_MASTER_KEY_LENGTH} random characters (e.g. 'sk-' + 32 random hex digits); set general_settings.strict_master_key: true to refuse weak keys.`,
+  );
 }
 
 function buildServer(

@@ -203,6 +203,8 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     tls_key_file: leaf.string().optional(),
     data_dir: leaf.string().optional(),
     shutdown_grace_ms: leaf.count().optional(),
+    /** Refuse to start with a weak master key (default: start with a loud warning, as LiteLLM does). */
+    strict_master_key: leaf.boolean().optional(),
   });
 
   return section("top", {
