@@ -1,4 +1,4 @@
-import type { ChatEvent, ChatResponse, ReasoningPart, Usage } from "../core/types/chat.js";
+import type { ChatEvent, ChatResponse, ReasoningPart, TokenLogprob, Usage } from "../core/types/chat.js";
 
 /** Our Usage → OpenAI's usage object (details only where known). */
 export function toOpenAIUsage(usage: Usage): Record<string, unknown> {
@@ -38,6 +38,19 @@ function reasoningFields(reasoning: ReasoningPart[] | undefined): Record<string,
   return { reasoning_content: text, thinking_blocks: blocks };
 }
 
+/**
+ * Token log probabilities in OpenAI's spelling (`top_logprobs`). Tolerant: providers that relay OpenAI's JSON as
+ * is already carry `top_logprobs`; the domain type (the mock, converted providers) carries `topLogprobs`.
+ */
+function openAITokens(tokens: readonly TokenLogprob[] | null): unknown[] | null {
+  if (tokens === null) return null;
+  return tokens.map((token) => {
+    const wire = token as TokenLogprob & { top_logprobs?: unknown };
+    const { topLogprobs, top_logprobs, ...rest } = wire;
+    return { ...rest, top_logprobs: topLogprobs ?? top_logprobs ?? [] };
+  });
+}
+
 /** ChatResponse → OpenAI `chat.completion`. */
 export function toOpenAIResponse(response: ChatResponse, fallbackId: string): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -67,7 +80,10 @@ export function toOpenAIResponse(response: ChatResponse, fallbackId: string): Re
         logprobs:
           choice.logprobs === undefined || choice.logprobs === null
             ? null
-            : { content: choice.logprobs.content, refusal: choice.logprobs.refusal ?? null },
+            : {
+                content: openAITokens(choice.logprobs.content),
+                refusal: openAITokens(choice.logprobs.refusal ?? null),
+              },
         finish_reason: choice.finishReason ?? "stop",
       };
     }),
@@ -195,7 +211,10 @@ export class OpenAIChunkWriter {
         case "tool-call-end":
           break;
         case "logprobs":
-          choiceFor(event.choice).logprobs = { content: event.content, refusal: event.refusal ?? null };
+          choiceFor(event.choice).logprobs = {
+            content: openAITokens(event.content),
+            refusal: openAITokens(event.refusal ?? null),
+          };
           break;
         case "finish":
           choiceFor(event.choice).finish_reason = event.reason === "error" ? "stop" : event.reason;
