@@ -136,6 +136,7 @@ async function main(argv: readonly string[]): Promise<number> {
     redisUrl: config.redisUrl,
     masterKey,
     logger,
+    keyGenerateParams: config.litellmSettings.keyGenerateParams,
   });
   const router = routerOptions(config);
   // One model catalog for the gateway, the router and usage.
@@ -147,6 +148,7 @@ async function main(argv: readonly string[]): Promise<number> {
     dataDir: config.dataDir,
     redisUrl: config.redisUrl,
     logger,
+    proxyBudget: config.litellmSettings.proxyBudget,
   });
   keys.attachSpend(usage.reader);
   const app = await startApp({

@@ -48,6 +48,21 @@ export function formatCheckReport(config: GatewayConfig): string {
   lines.push(`Redis: ${config.redisUrl === undefined ? "none" : redactUrl(config.redisUrl)}`);
   lines.push(`Data directory: ${config.dataDir}`);
   lines.push(`drop_params: ${config.dropParams}`);
+  const { proxyBudget, keyGenerateParams } = config.litellmSettings;
+  if (proxyBudget !== undefined) {
+    lines.push(
+      `Proxy budget: $${proxyBudget.maxBudget}${proxyBudget.budgetDuration === undefined ? " (never resets)" : ` per ${proxyBudget.budgetDuration}`}`,
+    );
+  }
+  if (keyGenerateParams !== undefined) {
+    const defaults = Object.keys(keyGenerateParams.defaults);
+    const bounds = Object.entries(keyGenerateParams.upperBounds).map(
+      ([field, bound]) => `${field} ≤ ${bound}`,
+    );
+    lines.push(
+      `Key generation: defaults ${defaults.length > 0 ? defaults.join(", ") : "none"}; upper bounds ${bounds.length > 0 ? bounds.join(", ") : "none"}`,
+    );
+  }
 
   const { router } = config;
   const routerParts = [`strategy ${router.routingStrategy}`];

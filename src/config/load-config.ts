@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { Deployment } from "../core/types/deployment.js";
+import { buildBudgetSettings } from "./budget-settings.js";
 import { buildDeployments } from "./build-deployments.js";
 import { ConfigError } from "./config-error.js";
 import type { EnvLookup } from "./config-leaves.js";
@@ -130,10 +131,11 @@ function assemble(
   const general = raw.general_settings;
   const server = buildServer(general, options, problems);
   const redisUrl = buildRedisUrl(raw.router_settings, env, problems);
+  const budgets = buildBudgetSettings(raw.litellm_settings, general, problems);
   if (problems.length > 0) {
     throw new ConfigError(problems, source.kind === "file" ? source.path : undefined);
   }
-  const litellmSettings = buildLitellmSettings(raw.litellm_settings);
+  const litellmSettings = { ...buildLitellmSettings(raw.litellm_settings), ...budgets };
   const masterKey = general?.master_key ?? nonEmpty(env.SWITCHBOARD_MASTER_KEY);
   checkMasterKey(masterKey, general, env, source, warnings);
   return {

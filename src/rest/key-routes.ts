@@ -4,6 +4,11 @@ import { GatewayError, invalidRequest, toGatewayError } from "../core/errors/gat
 import type { Principal, PrincipalRole } from "../core/types/principal.js";
 import { parseDurationSeconds } from "../keys/durations.js";
 import type { KeyFieldPath, TeamFieldPath } from "../keys/key-fields.js";
+import {
+  applyKeyGenerateParams,
+  type KeyGenerateParams,
+  KeyParamAboveBound,
+} from "../keys/key-generate-params.js";
 import type { KeyDraft, KeyManager, KeyView, TeamDraft, TeamView } from "../keys/key-manager.js";
 import { KEY_PREFIX } from "../keys/key-secret.js";
 import type { Limits, ModelLimit } from "../keys/key-types.js";
@@ -448,11 +453,28 @@ function changedPaths<P extends string>(body: Record<string, unknown>, table: Re
   return paths;
 }
 
-type Handler = (context: RestContext, manager: KeyManager, maxBodyBytes: number) => Promise<unknown>;
+type Handler = (
+  context: RestContext,
+  manager: KeyManager,
+  maxBodyBytes: number,
+  generateParams?: KeyGenerateParams,
+) => Promise<unknown>;
+
+/** A /key/generate body with the config's default and upper-bound params applied (LiteLLM names). */
+function withGenerateParams(raw: unknown, params: KeyGenerateParams | undefined): unknown {
+  if (params === undefined || typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw;
+  try {
+    return applyKeyGenerateParams(raw as Record<string, unknown>, params);
+  } catch (error) {
+    if (error instanceof KeyParamAboveBound) throw invalidRequest(error.message, error.field);
+    throw error;
+  }
+}
 
 const HANDLERS: Record<string, Handler> = {
-  "POST /key/generate": async (context, manager, maxBytes) => {
-    const body = parse(generateSchema, await readJsonBody(context.request, maxBytes));
+  "POST /key/generate": async (context, manager, maxBytes, generateParams) => {
+    const raw = await readJsonBody(context.request, maxBytes);
+    const body = parse(generateSchema, withGenerateParams(raw, generateParams));
     const warnings = warningsFor(body, LITELLM_KEY_FIELDS);
     const principal = principalOf(context);
     const ttl = ttlFrom(body);
@@ -658,7 +680,11 @@ async function withSpend(body: unknown, source: KeySpendSource): Promise<unknown
 }
 
 /** The /key/* and /team/* routes, with access from the authorization matrix. */
-export function keyRestRoutes(manager: KeyManager, spend?: () => KeySpendSource | undefined): RestRoute[] {
+export function keyRestRoutes(
+  manager: KeyManager,
+  spend?: () => KeySpendSource | undefined,
+  generateParams?: KeyGenerateParams,
+): RestRoute[] {
   return Object.entries(HANDLERS).map(([id, handler]) => {
     const [method, path] = id.split(" ") as [RestRoute["method"], string];
     return {
@@ -668,7 +694,7 @@ export function keyRestRoutes(manager: KeyManager, spend?: () => KeySpendSource 
       handler: async (context: RestContext) => {
         let body: unknown;
         try {
-          body = await handler(context, manager, context.deps.maxBodyBytes);
+          body = await handler(context, manager, context.deps.maxBodyBytes, generateParams);
           const source = spend?.();
           if (id === "GET /key/info" && source !== undefined) body = await withSpend(body, source);
         } catch (error) {

@@ -17,6 +17,7 @@ import type { LimitRule } from "../limits/limit-rules.js";
 import { limitRulesFor } from "../limits/limit-rules.js";
 import type { Demand, Limiter, LimitLease } from "../limits/limiter.js";
 import type { Logger } from "../logging/logger.js";
+import { parseDurationSeconds } from "../shared/durations.js";
 import { costOf } from "./cost.js";
 import type { ModelPrice } from "./model-price.js";
 import type { PriceTable } from "./price-table.js";
@@ -33,6 +34,8 @@ export interface UsageMeterOptions {
   logger?: Logger | undefined;
   /** Output tokens assumed for a model whose maximum is unknown and a request without max_tokens. */
   defaultMaxOutputTokens?: number;
+  /** LiteLLM's proxy-wide budget (litellm_settings.max_budget / budget_duration): every request counts. */
+  proxyBudget?: { maxBudget: number; budgetDuration?: string | undefined } | undefined;
 }
 
 const NANO = 1e9;
@@ -47,15 +50,18 @@ const TRACKING_LIMIT_USD = 9_000_000;
 export class UsageMeter implements Metering {
   private readonly unpriced: UnpricedWarnings;
   private readonly defaultMaxOutput: number;
+  private readonly proxyRule: LimitRule | undefined;
 
   constructor(private readonly options: UsageMeterOptions) {
     this.defaultMaxOutput = options.defaultMaxOutputTokens ?? 4_096;
+    this.proxyRule = proxyBudgetRule(options.proxyBudget);
     this.unpriced = new UnpricedWarnings({ logger: options.logger });
   }
 
   async admit(request: ChatRequest, context: ChatContext): Promise<MeterTicket> {
     const { principal } = context;
     const rules = limitRulesFor(principal, request.model);
+    if (this.proxyRule !== undefined) rules.push(this.proxyRule);
     if (principal.keyId !== "master" && principal.keyId !== "anonymous") {
       const budget = rules.find(
         (rule) => rule.metric === "dollars" && rule.id.startsWith(`key:${principal.keyId}:`),
@@ -224,6 +230,25 @@ export class UsageMeter implements Metering {
   get ledger(): UsageLedger {
     return this.options.ledger;
   }
+}
+
+/** The proxy-wide budget as one shared dollar counter (Redis across replicas), reserved like a key's budget. */
+function proxyBudgetRule(budget: UsageMeterOptions["proxyBudget"]): LimitRule | undefined {
+  if (budget === undefined) return undefined;
+  const seconds =
+    budget.budgetDuration === undefined ? undefined : parseDurationSeconds(budget.budgetDuration);
+  const window =
+    seconds === undefined
+      ? undefined
+      : { kind: "fixed" as const, ms: seconds * 1000, label: budget.budgetDuration ?? "" };
+  return {
+    id: `proxy:dollars:${window === undefined ? "all" : window.ms}`,
+    metric: "dollars",
+    limit: budget.maxBudget,
+    window,
+    name: `proxy max_budget${window === undefined ? "" : ` (${window.label})`}`,
+    subject: { scope: "proxy", id: "proxy" },
+  };
 }
 
 /** Fewest output tokens worth sending upstream when a budget caps a request's output. */

@@ -101,4 +101,61 @@ describe("config parity: check and start agree (issue #15)", () => {
     assert.match(started.output.err, /master key is too weak/);
     assert.ok(!`${check.output.err}${started.output.err}`.includes("sk-my-master-key"));
   });
+  it("a proxy-wide budget and key generate params from the config hold on the running gateway", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "sb-parity-budget-"));
+    const budgetFile = join(dataDir, "budget.yaml");
+    const master = "sk-parity-master-8c1d4f7a2b9e6d3c0f5a";
+    writeFileSync(
+      budgetFile,
+      [
+        "model_list:",
+        "  - model_name: mock-slow",
+        "    litellm_params:",
+        "      model: mock/slow-500",
+        "litellm_settings:",
+        "  default_key_generate_params:",
+        "    models: [mock-slow]",
+        "  upperbound_key_generate_params:",
+        "    max_budget: 5",
+        "general_settings:",
+        `  master_key: ${master}`,
+        // $1/M in, $2/M out: a "hi" request with max_tokens 100 reserves about $0.00023 while it runs (mock/slow-500
+        // answers in seconds, so all 20 overlap); the proxy budget fits 4 such reservations at once.
+        "  max_budget: 0.001",
+        "  budget_duration: 30d",
+      ].join("\n"),
+    );
+    const started = run(["--config", budgetFile, "--port", "0"], { SWITCHBOARD_DATA_DIR: dataDir });
+    try {
+      const url = await waitFor(started.output, /listening on (http:\/\/\S+)/, started.exited);
+      const post = async (path: string, body: unknown, bearer = master) => {
+        const response = await fetch(`${url}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+      };
+      const above = await post("/key/generate", { max_budget: 50 });
+      assert.equal(above.status, 400);
+      assert.equal((above.json["error"] as { param: string }).param, "max_budget");
+      const bounded = await post("/key/generate", {});
+      assert.equal(bounded.status, 200);
+      assert.equal(bounded.json["max_budget"], 5, "an absent bounded field gets the bound");
+      assert.deepEqual(bounded.json["models"], ["mock-slow"], "the default applies");
+      const second = await post("/key/generate", {});
+      const keys = [bounded.json["key"] as string, second.json["key"] as string];
+      const request = { model: "mock-slow", max_tokens: 100, messages: [{ role: "user", content: "hi" }] };
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => post("/v1/chat/completions", request, keys[index % 2])),
+      );
+      const admitted = results.filter((result) => result.status === 200).length;
+      const refused = results.filter((result) => result.status === 429);
+      assert.equal(admitted + refused.length, 20);
+      assert.ok(admitted >= 1 && admitted <= 4, `admitted ${admitted}: the proxy budget fits at most 4`);
+      for (const result of refused) assert.match(JSON.stringify(result.json), /proxy max_budget/);
+    } finally {
+      await stop(started.child);
+    }
+  });
 });
