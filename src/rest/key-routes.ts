@@ -652,21 +652,39 @@ export interface KeySpendSource {
     keyId: string,
     since?: string,
   ): Promise<{ spendUsd: number; unpricedRequests: number; requests: number; totalTokens: number }>;
+  /** Spend of every key of a team, for /team/info. */
+  teamSpend?(
+    teamId: string,
+    since?: string,
+  ): Promise<{ spendUsd: number; unpricedRequests: number; requests: number; totalTokens: number }>;
 }
 
-/** /key/info's spend fields: all-time spend from the ledger, and the budget left in the current window. */
+/**
+ * /key/info's and /team/info's spend fields: all-time spend from the ledger, spend and budget left in the current
+ * budget window.
+ */
 async function withSpend(body: unknown, source: KeySpendSource): Promise<unknown> {
-  const info = (body as { info?: Record<string, unknown> }).info;
-  if (info === undefined || typeof info["key_id"] !== "string") return body;
-  const total = await source.keySpend(info["key_id"]);
+  const key = (body as { info?: Record<string, unknown> }).info;
+  const team = (body as { team_info?: Record<string, unknown> }).team_info;
+  let spendOf: ((since?: string) => ReturnType<KeySpendSource["keySpend"]>) | undefined;
+  let info: Record<string, unknown> | undefined;
+  if (key !== undefined && typeof key["key_id"] === "string") {
+    const keyId = key["key_id"];
+    info = key;
+    spendOf = (since) => source.keySpend(keyId, since);
+  } else if (team !== undefined && typeof team["team_id"] === "string" && source.teamSpend !== undefined) {
+    const teamId = team["team_id"];
+    const teamSpend = source.teamSpend.bind(source);
+    info = team;
+    spendOf = (since) => teamSpend(teamId, since);
+  }
+  if (info === undefined || spendOf === undefined) return body;
+  const total = await spendOf();
   const duration =
     typeof info["budget_duration"] === "string" ? parseDurationSeconds(info["budget_duration"]) : undefined;
   const windowStart =
     duration === undefined ? undefined : Math.floor(Date.now() / (duration * 1000)) * duration * 1000;
-  const current =
-    windowStart === undefined
-      ? total
-      : await source.keySpend(info["key_id"], new Date(windowStart).toISOString());
+  const current = windowStart === undefined ? total : await spendOf(new Date(windowStart).toISOString());
   const maxBudget = typeof info["max_budget"] === "number" ? info["max_budget"] : undefined;
   info["spend"] = current.spendUsd;
   info["total_spend"] = total.spendUsd;
@@ -696,7 +714,8 @@ export function keyRestRoutes(
         try {
           body = await handler(context, manager, context.deps.maxBodyBytes, generateParams);
           const source = spend?.();
-          if (id === "GET /key/info" && source !== undefined) body = await withSpend(body, source);
+          if ((id === "GET /key/info" || id === "GET /team/info") && source !== undefined)
+            body = await withSpend(body, source);
         } catch (error) {
           throw renamed(toGatewayErrorKeepingKind(error));
         }

@@ -266,4 +266,30 @@ describe("LiteLLM admin fields on /key/* and /team/* (issue #15)", () => {
     for (const planted of [secret, forged, secret.slice(3, 30)])
       assert.ok(!logged.includes(planted), "no secret in any log line");
   });
+  it("/team/info carries the team's spend from the ledger, equal to its keys' spend", async () => {
+    const team = await admin(gateway, "POST", "/team/new", { team_alias: "spenders", max_budget: 1 });
+    const teamId = team.json["team_id"] as string;
+    const first = await admin(gateway, "POST", "/key/generate", { team_id: teamId });
+    const second = await admin(gateway, "POST", "/key/generate", { team_id: teamId });
+    const request = { model: "mock-gpt", messages: [{ role: "user", content: "hi" }] };
+    for (const key of [first.json["key"], second.json["key"], first.json["key"]]) {
+      const answer = await chat(gateway.url, key as string, request);
+      assert.equal(answer.status, 200, answer.text);
+    }
+    const keySpend = async (token: unknown) => {
+      const info = await admin(gateway, "GET", `/key/info?key=${token as string}`);
+      return (info.json["info"] as { spend: number }).spend;
+    };
+    const keysTotal = (await keySpend(first.json["token"])) + (await keySpend(second.json["token"]));
+    const info = await admin(gateway, "GET", `/team/info?team_id=${teamId}`);
+    assert.equal(info.status, 200, info.text);
+    const teamInfo = info.json["team_info"] as {
+      spend: number;
+      total_spend: number;
+      remaining_budget: number;
+    };
+    assert.ok(teamInfo.spend > 0);
+    assert.ok(Math.abs(teamInfo.spend - keysTotal) < 1e-9, `team ${teamInfo.spend} vs keys ${keysTotal}`);
+    assert.ok(Math.abs(teamInfo.remaining_budget - (1 - teamInfo.spend)) < 1e-9);
+  });
 });
