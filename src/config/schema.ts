@@ -212,6 +212,14 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     /** A proxy-wide budget (the LiteLLM guides put it here too); litellm_settings.max_budget is the same. */
     max_budget: leaf.nonNegative().optional(),
     budget_duration: leaf.string().optional(),
+    // Connection limits (src/server/connection-limits.ts); each has a bounded default.
+    max_connections: leaf.positiveCount().optional(),
+    first_byte_timeout_ms: leaf.positiveCount().optional(),
+    headers_timeout_ms: leaf.positiveCount().optional(),
+    request_timeout_ms: leaf.positiveCount().optional(),
+    body_idle_timeout_ms: leaf.positiveCount().optional(),
+    keep_alive_timeout_ms: leaf.positiveCount().optional(),
+    max_header_bytes: leaf.positiveCount().optional(),
   });
 
   return section("top", {

@@ -307,6 +307,7 @@ describe("defaults and precedence", () => {
       tls: undefined,
       maxRequestBodyBytes: 10 * 1024 * 1024,
       shutdownGraceMs: 10_000,
+      connectionLimits: {},
     });
     assert.equal(config.dataDir, join(CWD, ".data"));
     assert.equal(config.masterKey, undefined);
@@ -341,6 +342,24 @@ describe("defaults and precedence", () => {
     );
     assert.deepEqual([parseWith(env).port, parseWith(env).host], [6000, "::1"]);
     assert.deepEqual([parseWith({}).port, parseWith({}).host], [5000, "0.0.0.0"]);
+  });
+
+  test("connection limits come from general_settings; a zero is an error naming the key", () => {
+    const config = parse(
+      minimal(
+        "general_settings:\n  max_connections: 2000\n  keep_alive_timeout_ms: 5000\n  headers_timeout_ms: 10000\n",
+      ),
+    );
+    assert.deepEqual(config.server.connectionLimits, {
+      maxConnections: 2000,
+      keepAliveTimeoutMs: 5000,
+      headersTimeoutMs: 10000,
+    });
+    assert.equal(problemsOf(minimal("general_settings:\n  body_idle_timeout_ms: 0\n")).length, 1);
+    assert.match(
+      problemsOf(minimal("general_settings:\n  body_idle_timeout_ms: 0\n"))[0] ?? "",
+      /general_settings\.body_idle_timeout_ms/,
+    );
   });
 
   test("an invalid PORT is an error naming it", () => {

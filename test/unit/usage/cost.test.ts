@@ -275,10 +275,7 @@ describe("prices", () => {
     const loaded = PriceTable.fromFile(file);
     assert.equal(loaded.lookup("openai", "my-org/custom-model")?.outputPerToken, 4e-6);
     assert.equal(loaded.lookup("openai", "gpt-4o")?.inputPerToken, 1e-6);
-    assert.equal(
-      loaded.lookup("openai", "text-embedding-3-small"),
-      undefined,
-      "non-chat entries are not chat prices",
-    );
+    // Embedding entries are priced too (issue 14: embeddings bill their input tokens).
+    assert.equal(loaded.lookup("openai", "text-embedding-3-small")?.inputPerToken, 2e-8);
   });
 });
