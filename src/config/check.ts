@@ -1,3 +1,4 @@
+import { catalogVersion } from "../core/catalog/known-models.js";
 import type { Deployment } from "../core/types/deployment.js";
 import { EXTRA_LITELLM_PARAM_KEYS, isSecretParamKey } from "./deployment-param-keys.js";
 import type { FallbackMap, GatewayConfig } from "./gateway-config.js";
@@ -44,6 +45,7 @@ export function formatCheckReport(config: GatewayConfig): string {
   lines.push(`Redis: ${config.redisUrl === undefined ? "none" : redactUrl(config.redisUrl)}`);
   lines.push(`Data directory: ${config.dataDir}`);
   lines.push(`drop_params: ${config.dropParams}`);
+  lines.push(`Model catalog: ${catalogVersion()} (prices, limits, provider of bare model names)`);
 
   const { router } = config;
   const routerParts = [`strategy ${router.routingStrategy}`];
