@@ -84,11 +84,17 @@ function ratesAt(model: ModelInfo, at: Date): Record<string, CatalogRate> {
     return out;
   };
   if (!Array.isArray(prices)) return pick(prices);
+  // Time-of-day prices (DeepSeek's peak/off-peak) cannot be one list price, and the catalog's were stale when
+  // checked (2026-12: DeepSeek bills one flat rate since 2025-09): treated as unpriced here, so the shipped table
+  // answers.
+  if (
+    prices.some((entry) => (entry as { constraint?: { type?: string } }).constraint?.type === "time_of_date")
+  )
+    return {};
   for (let index = prices.length - 1; index >= 0; index -= 1) {
     const entry = prices[index] as { constraint?: { type?: string; start_date?: string }; prices: unknown };
     const constraint = entry.constraint;
     if (constraint === undefined) return pick(entry.prices);
-    // Time-of-day prices (off-peak discounts) are not list prices: skip them, keep the dated list price.
     if (constraint.type === "start_date" && constraint.start_date !== undefined) {
       if (at >= new Date(constraint.start_date)) return pick(entry.prices);
     }
