@@ -3,9 +3,10 @@ import { ConfigError } from "../config/config-error.js";
 import { parseConfigDocument } from "../config/load-config.js";
 import { GatewayError } from "../core/errors/gateway-error.js";
 import { ProviderInvoker } from "../providers/provider-invoker.js";
-import { type CompletionStream, Engine } from "./engine.js";
+import { Engine } from "./engine.js";
 import { BadRequestError, toLibraryError } from "./errors.js";
 import { splitParams } from "./params.js";
+import type { CompletionStream } from "./stream.js";
 import type { ChatCompletion, CompletionParams } from "./types.js";
 
 /** One upstream connection pool for every `completion()` call of the process. */

@@ -3,7 +3,6 @@
  * `Router` for groups of deployments with retries and fallbacks, typed errors, and the cost of every call.
  */
 export { closeCompletions, completion, costOf } from "./completion.js";
-export type { CompletionStream } from "./engine.js";
 export {
   AbortedError,
   APIConnectionError,
@@ -20,6 +19,7 @@ export {
   TimeoutError,
 } from "./errors.js";
 export { type ModelListEntry, Router, type RouterInit } from "./router.js";
+export type { CompletionStream } from "./stream.js";
 export type {
   CallOptions,
   ChatCompletion,

@@ -2,9 +2,10 @@ import { routerSettingsOf } from "../app.js";
 import { invalidRequest } from "../core/errors/gateway-error.js";
 import { ProviderInvoker } from "../providers/provider-invoker.js";
 import { configFor } from "./completion.js";
-import { type CompletionStream, Engine } from "./engine.js";
+import { Engine } from "./engine.js";
 import { toLibraryError } from "./errors.js";
 import { splitParams } from "./params.js";
+import type { CompletionStream } from "./stream.js";
 import type { ChatCompletion, CompletionParams, UsageCallback } from "./types.js";
 
 /** One `model_list` entry, as LiteLLM's Router and config file take it. */
