@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { formatCheckReport } from "../../../src/config/check.js";
 import { withEnvironmentCredentials } from "../../../src/config/provider-env.js";
 import { inferProvider, PROVIDER_PREFIXES } from "../../../src/core/catalog/provider-inference.js";
 import type { Deployment } from "../../../src/core/types/deployment.js";
@@ -85,6 +86,10 @@ describe("bare model names resolve through the model catalog", () => {
       ],
     );
     assert.deepEqual(config.router.fallbacks, { "gpt-4o": ["claude-fallback"] });
+    const report = formatCheckReport(config);
+    assert.match(report, /^Model catalog: @pydantic\/genai-prices@\d+\.\d+\.\d+ /m);
+    assert.match(report, /provider anthropic; model claude-sonnet-4-6/);
+    assert.doesNotMatch(report, /sk-test-openai/, "the environment key is redacted in the report");
   });
 
   test("an unknown bare name fails the config with the catalog's message at its path", () => {
