@@ -44,15 +44,29 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
+/** The ledger's SQLite writer thread when this checkout has one (older ones write on the main thread). */
+async function writerFor(file: string): Promise<{ close(): Promise<void> } | undefined> {
+  try {
+    const module = (await import("../src/usage/sqlite-usage-writer.js")) as {
+      SqliteUsageWriter: new (file: string) => { close(): Promise<void> };
+    };
+    return new module.SqliteUsageWriter(file);
+  } catch {
+    return undefined;
+  }
+}
+
 async function run(name: string, store: LimitStore): Promise<void> {
-  const database = await openDatabase({ sqlitePath: ":memory:" });
+  // A SQLite file in a temporary data directory, as the default gateway has (":memory:" would skip the writer).
+  const dataDir = mkdtempSync(join(tmpdir(), "bench-"));
+  const file = join(dataDir, "switchboard.sqlite");
+  const database = await openDatabase({ sqlitePath: file });
+  const writer = await writerFor(file);
   const ledger = new UsageLedger({
-    journal: new UsageJournal({
-      directory: join(mkdtempSync(join(tmpdir(), "bench-")), "j"),
-      fsync: "interval",
-    }),
+    journal: new UsageJournal({ directory: join(dataDir, "j"), fsync: "interval" }),
     store: new UsageStore(database.db, database.dialect),
-  });
+    ...(writer !== undefined ? { writer } : {}),
+  } as ConstructorParameters<typeof UsageLedger>[0]);
   const limiter = new Limiter({ store, seed: async () => 0 });
   const meter = new UsageMeter({
     prices: new PriceTable(),
@@ -97,7 +111,8 @@ async function run(name: string, store: LimitStore): Promise<void> {
     `p50 ${percentile(values, 50).toFixed(0)} µs, p99 ${percentile(values, 99).toFixed(0)} µs`;
   console.log(
     `${name}: admission ${fmt(admit)}; settlement incl. journal append ${fmt(settle)}; total ${fmt(both)} ` +
-      `(${iterations} sequential requests, 7 counters each)`,
+      `(SQLite file, ledger batches ${writer !== undefined ? "on the writer thread" : "on the main thread"}; ` +
+      `${iterations} sequential requests, 7 counters each)`,
   );
   await ledger.drain();
   await limiter.close();

@@ -1,14 +1,18 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
+import { EmbeddingsService } from "../gen/switchboard/v1/embeddings_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
 import { rewriteDecodeErrors } from "./connect/decode-errors.js";
+import { createEmbeddingsService } from "./connect/embeddings-service.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
+import { createUnaryFastPath } from "./connect/unary-fast-path.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
 import type { Metering } from "./core/chat/metering.js";
+import { EmbeddingsGateway } from "./core/embeddings/embeddings-gateway.js";
 import type { Deployment } from "./core/types/deployment.js";
 import { createLogger, type Logger } from "./logging/logger.js";
 import { ProviderInvoker } from "./providers/provider-invoker.js";
@@ -21,7 +25,7 @@ import { MemoryStateStore } from "./router/state/memory-state-store.js";
 import { RedisStateStore, type RedisStateStoreOptions } from "./router/state/redis-state-store.js";
 import { ResilientStateStore } from "./router/state/resilient-state-store.js";
 import type { RouterStateStore } from "./router/state/state-store.js";
-import { type RunningServer, startServer } from "./server.js";
+import { type ConnectionLimits, type RunningServer, startServer } from "./server.js";
 import { registerSecrets, secretsIn, secretsInEnv } from "./shared/secret-scrubber.js";
 
 /** Router options, plus where its shared state lives (the store is built here, at the composition root). */
@@ -54,6 +58,8 @@ export interface AppOptions {
   onClose?: () => Promise<void>;
   /** Budgets, rate limits and the usage ledger (src/usage-module.ts); absent: nothing is metered. */
   metering?: Metering;
+  /** What one client connection may cost (src/server/connection-limits.ts); defaults for what is absent. */
+  connectionLimits?: Partial<ConnectionLimits>;
   /** Secrets beyond the deployments' credentials (the master key, connection-string passwords) to scrub. */
   secrets?: Iterable<string | undefined>;
 }
@@ -105,27 +111,51 @@ export async function startApp(options: AppOptions): Promise<App> {
   const gateway = new ChatGateway(router, {
     catalog,
     dropParams: options.dropParams ?? false,
+    tokenCounter: invoker,
+    ...(options.metering !== undefined ? { metering: options.metering } : {}),
+  });
+  // Embeddings: the same router, catalog and metering as chat (core/embeddings).
+  const embeddings = new EmbeddingsGateway(router, {
+    catalog,
+    servesEmbeddings: (provider) => {
+      const adapter = getProvider(provider);
+      return adapter?.kind === "http" && adapter.embeddings !== undefined;
+    },
+    dropParams: options.dropParams ?? false,
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
   });
   const authenticator =
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };
-  const rest = new RestShim({ gateway, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health }, [
-    // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
-    ...withMatrixAccess([...coreRestRoutes(), ...(options.extraRestRoutes ?? [])]),
-  ]);
+  const rest = new RestShim(
+    { gateway, embeddings, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health },
+    [
+      // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
+      ...withMatrixAccess([...coreRestRoutes(), ...(options.extraRestRoutes ?? [])]),
+    ],
+  );
   const server = await startServer({
     host: options.host,
     port: options.port,
     ...(options.tls ? { tls: options.tls } : {}),
     readMaxBytes: options.maxBodyBytes,
+    ...(options.connectionLimits !== undefined ? { limits: options.connectionLimits } : {}),
     interceptors: [authAndLogInterceptor(authenticator, logger), authorizationInterceptor()],
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));
+      connectRouter.service(EmbeddingsService, createEmbeddingsService(embeddings));
       options.extraConnectRoutes?.(connectRouter);
       rewriteDecodeErrors(connectRouter);
     },
     fallback: rest.handle,
+    fastPath: createUnaryFastPath({
+      gateway,
+      authenticator,
+      logger,
+      readMaxBytes: options.maxBodyBytes,
+      // The adapter's (server.ts): a JSON field this server does not know is InvalidArgument.
+      jsonOptions: { ignoreUnknownFields: false },
+    }),
   });
   let closing: Promise<void> | undefined;
   return {
@@ -154,7 +184,13 @@ export function catalogOf(
   return new ConfiguredModelCatalog(deployments, {
     aliases: router.aliases ?? {},
     hiddenAliases: router.hiddenAliases ?? [],
-    capabilitiesOf: (provider) => getProvider(provider)?.capabilities ?? [],
+    capabilitiesOf: (provider) => {
+      const adapter = getProvider(provider);
+      if (adapter === undefined) return [];
+      return adapter.kind === "http" && adapter.embeddings !== undefined
+        ? [...adapter.capabilities, "embeddings"]
+        : adapter.capabilities;
+    },
   });
 }
 

@@ -1,13 +1,16 @@
 import { parseArgs } from "node:util";
 
 export type Command =
-  | { kind: "serve"; config?: string; port?: number; host?: string }
+  | { kind: "serve"; config?: string; port?: number; host?: string; workers?: number }
   | { kind: "check"; config?: string }
   | { kind: "help" }
   | { kind: "version" };
 
 export const USAGE = `Usage:
-  switchboard [--config FILE] [--port N] [--host ADDRESS]   run the gateway (LiteLLM-style flags)
+  switchboard [--config FILE] [--port N] [--host ADDRESS] [--workers N]
+                                                            run the gateway (LiteLLM-style flags; --num_workers
+                                                            is accepted too). Workers: one per core when Redis
+                                                            and PostgreSQL are configured, else one.
   switchboard check --config FILE                            validate a config and print the resolved deployments
   switchboard --help | --version
 
@@ -22,6 +25,14 @@ function port(value: string | undefined): number | undefined {
   return parsed;
 }
 
+function workers(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(parsed) || parsed < 1 || parsed > 1024)
+    throw new Error(`--${flag} must be a whole number from 1 to 1024, got '${value}'.`);
+  return parsed;
+}
+
 /** Parses the command line; throws an Error with a message for the user on bad flags. */
 export function parseCommand(argv: readonly string[]): Command {
   const { values, positionals } = parseArgs({
@@ -32,6 +43,8 @@ export function parseCommand(argv: readonly string[]): Command {
       config: { type: "string", short: "c" },
       port: { type: "string", short: "p" },
       host: { type: "string" },
+      workers: { type: "string", short: "w" },
+      num_workers: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },
@@ -44,10 +57,14 @@ export function parseCommand(argv: readonly string[]): Command {
     return { kind: "check", ...(values.config !== undefined ? { config: values.config } : {}) };
   if (verb !== undefined && verb !== "serve") throw new Error(`Unknown command '${verb}'.`);
   const parsedPort = port(values.port);
+  if (values.workers !== undefined && values.num_workers !== undefined)
+    throw new Error("Pass --workers or --num_workers, not both.");
+  const parsedWorkers = workers(values.workers, "workers") ?? workers(values.num_workers, "num_workers");
   return {
     kind: "serve",
     ...(values.config !== undefined ? { config: values.config } : {}),
     ...(parsedPort !== undefined ? { port: parsedPort } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(parsedWorkers !== undefined ? { workers: parsedWorkers } : {}),
   };
 }

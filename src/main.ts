@@ -1,13 +1,24 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { catalogOf, registerConfiguredSecrets, routerSettingsOf, startApp } from "./app.js";
 import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
+import {
+  announceListening,
+  isClusterWorker,
+  leaveCluster,
+  onPrimaryGone,
+  planWorkers,
+  runPrimary,
+  workerLogger,
+} from "./cluster/workers.js";
 import { formatCheckReport } from "./config/check.js";
 import { ConfigError } from "./config/config-error.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
+import { closeOnSignal } from "./server/shutdown.js";
 import { ensurePrivateDirectory } from "./shared/private-files.js";
 import { urlPasswords } from "./shared/secret-scrubber.js";
 import { openUsageModule } from "./usage-module.js";
@@ -81,8 +92,21 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const secrets = [config.masterKey, ...urlPasswords(config.databaseUrl), ...urlPasswords(config.redisUrl)];
   registerConfiguredSecrets(config.deployments, secrets);
-  const logger = createLogger();
-  for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  const logger = workerLogger(createLogger());
+  if (!isClusterWorker()) for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  // Refused before anything is written (a generated master key would otherwise be stored and never shown).
+  const plan = isClusterWorker()
+    ? { workers: 1 }
+    : planWorkers({
+        requested: command.workers,
+        redisUrl: config.redisUrl,
+        databaseUrl: config.databaseUrl,
+        cores: availableParallelism(),
+      });
+  if ("refused" in plan) {
+    process.stderr.write(`${plan.refused}\n`);
+    return 1;
+  }
   // Local state is the gateway user's alone: the data directory is 0700 (narrowed if an older run made it 0755).
   ensurePrivateDirectory(config.dataDir);
   let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
@@ -98,6 +122,17 @@ async function main(argv: readonly string[]): Promise<number> {
   // A generated master key is shown once on the banner (stderr), and scrubbed from everything else.
   if (masterKey.generated !== undefined) secrets.push(masterKey.generated);
   registerConfiguredSecrets([], secrets);
+  if (plan.workers > 1 && !isClusterWorker()) {
+    // --workers: the primary (master key bootstrapped above, once) forks the workers and serves nothing itself.
+    const code = await runPrimary({
+      workers: plan.workers,
+      logger,
+      shutdownGraceMs: config.server.shutdownGraceMs,
+      onReady: (url) => process.stderr.write(`${banner(url, config, masterKey.generated)}\n`),
+    });
+    logger.flush();
+    return code;
+  }
   const keys = await openKeysModule({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -123,6 +158,7 @@ async function main(argv: readonly string[]): Promise<number> {
     port: config.server.port,
     ...(config.server.tls ? { tls: config.server.tls } : {}),
     maxBodyBytes: config.server.maxRequestBodyBytes,
+    connectionLimits: config.server.connectionLimits,
     masterKey,
     dropParams: config.dropParams,
     router,
@@ -143,15 +179,11 @@ async function main(argv: readonly string[]): Promise<number> {
     },
   });
   // Signal handlers first, then the banner: whoever reads the URL may signal at once.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal, in_flight: app.server.inFlight() }, "shutting down: draining in-flight requests");
-      void app.close(config.server.shutdownGraceMs).then(resolve);
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
-  process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
+  const stopped = closeOnSignal(app, { graceMs: config.server.shutdownGraceMs, logger });
+  // A worker whose primary is gone drains the same way as on SIGTERM.
+  onPrimaryGone(() => process.kill(process.pid, "SIGTERM"));
+  if (isClusterWorker()) announceListening(app.url);
+  else process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
   logger.info({ url: app.url, deployments: config.deployments.length }, "listening");
   await stopped;
   logger.info({}, "stopped");
@@ -162,11 +194,13 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    leaveCluster();
   },
   (error: unknown) => {
     process.stderr.write(
       `switchboard failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     process.exitCode = 1;
+    leaveCluster();
   },
 );

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { ConnectRouter } from "@connectrpc/connect";
+import { sql } from "kysely";
 import { UsageService } from "../gen/switchboard/v1/usage_service_pb.js";
 import { createUsageService } from "./connect/usage-service.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
@@ -14,12 +15,37 @@ import type { RestRoute } from "./rest/rest-shim.js";
 import { usageRestRoutes } from "./rest/usage-routes.js";
 import type { GatewayDatabase } from "./store/database.js";
 import { PriceTable } from "./usage/price-table.js";
+import { SqliteUsageWriter } from "./usage/sqlite-usage-writer.js";
 import { UsageFeed } from "./usage/usage-feed.js";
 import { type FsyncPolicy, UsageJournal } from "./usage/usage-journal.js";
 import { UsageLedger } from "./usage/usage-ledger.js";
 import { UsageMeter } from "./usage/usage-meter.js";
 import { UsageReader } from "./usage/usage-reader.js";
 import { UsageStore } from "./usage/usage-store.js";
+
+/**
+ * A writer thread for the ledger's batches when the database is a SQLite file (better-sqlite3 is synchronous: on
+ * the main thread every batch would block requests). PostgreSQL's driver is asynchronous already; an in-memory
+ * SQLite database cannot be opened twice: both keep writing through the store.
+ */
+async function sqliteWriterFor(
+  database: GatewayDatabase,
+  logger: Logger | undefined,
+): Promise<SqliteUsageWriter | undefined> {
+  if (database.dialect !== "sqlite") return undefined;
+  try {
+    const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(database.db);
+    const file = rows.find((row) => row.name === "main")?.file;
+    if (file === undefined || file === "") return undefined;
+    return new SqliteUsageWriter(file);
+  } catch (error) {
+    logger?.warn(
+      { err: error instanceof Error ? error.message : "error" },
+      "usage writer thread not started; ledger batches are written on the main thread",
+    );
+    return undefined;
+  }
+}
 
 export interface UsageModuleOptions {
   database: GatewayDatabase;
@@ -74,9 +100,11 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
     ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
   });
   const feed = new UsageFeed(options.redisUrl);
+  const writer = await sqliteWriterFor(options.database, logger);
   const ledger = new UsageLedger({
     journal,
     store,
+    writer,
     ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     onError: (error) =>
       logger?.warn(

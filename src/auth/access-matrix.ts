@@ -41,6 +41,7 @@ const READ_OWN: Record<PrincipalRole, Access> = {
 const KEYS = "/switchboard.v1.KeysService";
 const CHAT = "/switchboard.v1.ChatService";
 const USAGE = "/switchboard.v1.UsageService";
+const EMBEDDINGS = "/switchboard.v1.EmbeddingsService";
 
 /**
  * The authorization matrix: every REST route ("METHOD /path", as in the route table) and every RPC
@@ -61,9 +62,15 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   "GET /models": CALLS_MODELS,
   "GET /v1/models/{rest}": CALLS_MODELS,
   "GET /models/{rest}": CALLS_MODELS,
+  // The Anthropic Messages surface (Anthropic SDKs, Claude Code).
+  "POST /v1/messages": CALLS_MODELS,
+  "POST /v1/messages/count_tokens": CALLS_MODELS,
   [`${CHAT}/Complete`]: CALLS_MODELS,
   [`${CHAT}/Stream`]: CALLS_MODELS,
   [`${CHAT}/ListModels`]: CALLS_MODELS,
+  "POST /v1/embeddings": CALLS_MODELS,
+  "POST /embeddings": CALLS_MODELS,
+  [`${EMBEDDINGS}/Embed`]: CALLS_MODELS,
 
   // Keys over Connect/gRPC.
   [`${KEYS}/CreateKey`]: MANAGERS,

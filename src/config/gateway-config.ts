@@ -43,6 +43,19 @@ export interface ServerConfig {
   maxRequestBodyBytes: number;
   /** How long in-flight requests may take to finish after SIGTERM. Default 10 000 ms. */
   shutdownGraceMs: number;
+  /** Per-connection limits set in general_settings; the server's defaults apply to the rest. */
+  connectionLimits: ConnectionLimitSettings;
+}
+
+/** The connection limits a config may set (the server's ConnectionLimits, by the same names). */
+export interface ConnectionLimitSettings {
+  maxConnections?: number;
+  firstByteTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  bodyIdleTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  maxHeaderBytes?: number;
 }
 
 export interface TlsConfig {

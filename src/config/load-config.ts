@@ -7,7 +7,7 @@ import { ConfigError } from "./config-error.js";
 import type { EnvLookup } from "./config-leaves.js";
 import { buildEmbeddedDeployments } from "./embedded-default.js";
 import { formatIssues } from "./format-issues.js";
-import type { ConfigSource, GatewayConfig, ServerConfig } from "./gateway-config.js";
+import type { ConfigSource, ConnectionLimitSettings, GatewayConfig, ServerConfig } from "./gateway-config.js";
 import { UNIMPLEMENTED_LITELLM_KEYS } from "./litellm-unimplemented-keys.js";
 import { withEnvironmentCredentials } from "./provider-env.js";
 import { buildLitellmSettings, buildRouterConfig, checkGroupReferences } from "./router-config.js";
@@ -197,7 +197,23 @@ function buildServer(
     tls,
     maxRequestBodyBytes: general?.max_request_body_bytes ?? fromMegabytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES,
     shutdownGraceMs: general?.shutdown_grace_ms ?? DEFAULT_SHUTDOWN_GRACE_MS,
+    connectionLimits: connectionLimitSettings(general),
   };
+}
+
+function connectionLimitSettings(general: RawGeneralSettings | undefined): ConnectionLimitSettings {
+  const settings: ConnectionLimitSettings = {};
+  const set = (name: keyof ConnectionLimitSettings, value: number | undefined) => {
+    if (value !== undefined) settings[name] = value;
+  };
+  set("maxConnections", general?.max_connections);
+  set("firstByteTimeoutMs", general?.first_byte_timeout_ms);
+  set("headersTimeoutMs", general?.headers_timeout_ms);
+  set("requestTimeoutMs", general?.request_timeout_ms);
+  set("bodyIdleTimeoutMs", general?.body_idle_timeout_ms);
+  set("keepAliveTimeoutMs", general?.keep_alive_timeout_ms);
+  set("maxHeaderBytes", general?.max_header_bytes);
+  return settings;
 }
 
 function parsePortVariable(value: string | undefined, problems: string[]): number | undefined {

@@ -203,6 +203,14 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     tls_key_file: leaf.string().optional(),
     data_dir: leaf.string().optional(),
     shutdown_grace_ms: leaf.count().optional(),
+    // Connection limits (src/server/connection-limits.ts); each has a bounded default.
+    max_connections: leaf.positiveCount().optional(),
+    first_byte_timeout_ms: leaf.positiveCount().optional(),
+    headers_timeout_ms: leaf.positiveCount().optional(),
+    request_timeout_ms: leaf.positiveCount().optional(),
+    body_idle_timeout_ms: leaf.positiveCount().optional(),
+    keep_alive_timeout_ms: leaf.positiveCount().optional(),
+    max_header_bytes: leaf.positiveCount().optional(),
   });
 
   return section("top", {

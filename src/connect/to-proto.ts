@@ -55,6 +55,7 @@ export function toProtoUsage(usage: Usage): MessageInitShape<typeof UsageSchema>
     cacheWriteTokens: BigInt(usage.cacheWriteTokens ?? 0),
     reasoningTokens: BigInt(usage.reasoningTokens ?? 0),
     ...(usage.costUsd !== undefined ? { costUsd: usage.costUsd } : {}),
+    ...(usage.estimated === true ? { estimated: true } : {}),
   };
 }
 

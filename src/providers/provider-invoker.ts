@@ -1,9 +1,28 @@
+import type { EmbedRequest, EmbedResult } from "../core/embeddings/embed-types.js";
 import { GatewayError } from "../core/errors/gateway-error.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
-import type { AttemptInvoker, ProviderAdapter, ProviderCallContext } from "../core/types/provider.js";
+import type {
+  AttemptInvoker,
+  HttpProviderAdapter,
+  ProviderAdapter,
+  ProviderCallContext,
+} from "../core/types/provider.js";
+import { anthropicCountTokensAdapter } from "./anthropic/anthropic-count-tokens.js";
+import { invokeEmbeddings } from "./embedding-invoker.js";
+import { forDeploymentProvider } from "./native-only.js";
 import { getProvider } from "./registry.js";
-import { type AttemptLimits, type UpstreamEventStream, UpstreamExecutor } from "./shared/execute.js";
+import {
+  type AttemptLimits,
+  DEFAULT_ATTEMPT_LIMITS,
+  type UpstreamEventStream,
+  UpstreamExecutor,
+} from "./shared/execute.js";
+
+/** Providers with a prompt-counting endpoint, by provider id: the Messages surface's count_tokens uses them. */
+const COUNT_TOKENS_ADAPTERS: Readonly<Record<string, HttpProviderAdapter>> = {
+  anthropic: anthropicCountTokensAdapter,
+};
 
 /**
  * Runs one attempt against one deployment: finds its adapter and hands it to the executor (HTTP providers) or
@@ -30,9 +49,29 @@ export class ProviderInvoker implements AttemptInvoker {
     limits: AttemptLimits,
   ): Promise<ChatResponse> {
     const adapter = this.adapterFor(deployment);
+    request = forDeploymentProvider(request, deployment);
     const context: ProviderCallContext = { deployment, stream: false, requestId };
     if (adapter.kind === "local") return adapter.complete(request, context, signal);
     return this.executor.complete(adapter, request, context, signal, limits);
+  }
+
+  /**
+   * The deployment's own count of a request's prompt tokens, through the same executor (timeouts, size caps,
+   * error mapping); undefined when its provider has no counting endpoint.
+   */
+  countTokens(
+    deployment: Deployment,
+    request: ChatRequest,
+    requestId: string,
+    signal: AbortSignal,
+  ): Promise<number> | undefined {
+    const adapter = COUNT_TOKENS_ADAPTERS[deployment.provider];
+    if (adapter === undefined) return undefined;
+    const prepared = forDeploymentProvider(request, deployment);
+    const context: ProviderCallContext = { deployment, stream: false, requestId };
+    return this.executor
+      .complete(adapter, prepared, context, signal, DEFAULT_ATTEMPT_LIMITS)
+      .then((response) => response.usage?.promptTokens ?? 0);
   }
 
   async stream(
@@ -43,6 +82,7 @@ export class ProviderInvoker implements AttemptInvoker {
     limits: AttemptLimits,
   ): Promise<UpstreamEventStream> {
     const adapter = this.adapterFor(deployment);
+    request = forDeploymentProvider(request, deployment);
     const context: ProviderCallContext = { deployment, stream: true, requestId };
     if (adapter.kind === "http") return this.executor.stream(adapter, request, context, signal, limits);
     const controller = new AbortController();
@@ -68,6 +108,34 @@ export class ProviderInvoker implements AttemptInvoker {
         controller.abort(new Error("consumer stopped"));
       },
     };
+  }
+
+  /** One embeddings attempt: the provider's batches through the executor (embedding-invoker.ts). */
+  async embed(
+    deployment: Deployment,
+    request: EmbedRequest,
+    requestId: string,
+    signal: AbortSignal,
+    limits: AttemptLimits,
+  ): Promise<EmbedResult> {
+    const adapter = this.adapterFor(deployment);
+    if (adapter.kind === "local") {
+      throw new GatewayError("invalid_request", `Provider '${adapter.id}' has no embeddings API.`, {
+        param: "model",
+        reason: "invalid_request",
+      });
+    }
+    return invokeEmbeddings(
+      this.executor,
+      adapter,
+      deployment,
+      request,
+      requestId,
+      signal,
+      limits,
+      (id) =>
+        getProvider(id) !== undefined || id === "google" || id === "vertex" || id === "openai_compatible",
+    );
   }
 
   close(): Promise<void> {

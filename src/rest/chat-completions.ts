@@ -10,7 +10,7 @@ import { routingHeaders } from "./routing-headers.js";
 import { OpenAIChunkWriter, toOpenAIResponse } from "./to-openai.js";
 
 /** An AbortSignal that fires when the caller goes away before we finished answering. */
-function callerGone(response: HttpResponse): AbortController {
+export function callerGone(response: HttpResponse): AbortController {
   const controller = new AbortController();
   response.once("close", () => {
     if (!response.writableFinished) controller.abort(new Error("client disconnected"));
@@ -18,7 +18,8 @@ function callerGone(response: HttpResponse): AbortController {
   return controller;
 }
 
-function write(response: HttpResponse, text: string): Promise<void> | undefined {
+/** Writes SSE text; resolves when the caller has read it (backpressure), undefined when nothing to wait for. */
+export function write(response: HttpResponse, text: string): Promise<void> | undefined {
   if (text.length === 0 || (response as ServerResponse).write(text)) return undefined;
   // Backpressure: wait until the caller reads, so a slow reader cannot make us buffer a whole stream.
   return new Promise((resolve) => {

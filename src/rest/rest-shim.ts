@@ -3,11 +3,14 @@ import type { ServerResponse } from "node:http";
 import type { Authenticator } from "../auth/authenticator.js";
 import { extractBearer } from "../auth/authenticator.js";
 import type { ChatGateway } from "../core/chat/chat-gateway.js";
+import type { EmbeddingsGateway } from "../core/embeddings/embeddings-gateway.js";
 import { GatewayError, toGatewayError } from "../core/errors/gateway-error.js";
 import type { Principal } from "../core/types/principal.js";
 import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
+import { messagesRoutes } from "./anthropic-messages/messages-routes.js";
 import { handleChatCompletions } from "./chat-completions.js";
+import { handleEmbeddings } from "./embeddings.js";
 import { type HttpRequest, type HttpResponse, header, sendError, sendJson } from "./http-io.js";
 import { handleGetModel, handleListModels } from "./models.js";
 
@@ -18,6 +21,8 @@ export interface HealthState {
 
 export interface RestDependencies {
   gateway: ChatGateway;
+  /** Embeddings (`/v1/embeddings`); absent: that route answers 404. */
+  embeddings?: EmbeddingsGateway;
   authenticator: Authenticator;
   logger: Logger;
   maxBodyBytes: number;
@@ -46,6 +51,8 @@ export interface RestRoute {
   path: string;
   access: RestAccess;
   handler: (context: RestContext) => Promise<number | undefined> | number | undefined;
+  /** Renders this route's errors, auth failures included (default: OpenAI's error JSON). */
+  sendError?: (response: HttpResponse, error: GatewayError, headers: Record<string, string>) => number;
 }
 
 /** Every REST route of the gateway: one table, walked by the authorization-matrix test. */
@@ -62,10 +69,13 @@ export function coreRestRoutes(): RestRoute[] {
   return [
     { method: "POST", path: "/v1/chat/completions", access: "authenticated", handler: handleChatCompletions },
     { method: "POST", path: "/chat/completions", access: "authenticated", handler: handleChatCompletions },
+    { method: "POST", path: "/v1/embeddings", access: "authenticated", handler: handleEmbeddings },
+    { method: "POST", path: "/embeddings", access: "authenticated", handler: handleEmbeddings },
     { method: "GET", path: "/v1/models", access: "authenticated", handler: handleListModels },
     { method: "GET", path: "/models", access: "authenticated", handler: handleListModels },
     { method: "GET", path: "/v1/models/{rest}", access: "authenticated", handler: handleGetModel },
     { method: "GET", path: "/models/{rest}", access: "authenticated", handler: handleGetModel },
+    ...messagesRoutes(),
     { method: "GET", path: "/health/liveliness", access: "public", handler: health },
     { method: "GET", path: "/health/liveness", access: "public", handler: health },
     { method: "GET", path: "/health/readiness", access: "public", handler: readiness },
@@ -133,8 +143,11 @@ export class RestShim {
       log: {},
     };
     let status: number | undefined;
+    let renderError: NonNullable<RestRoute["sendError"]> = sendError;
     try {
       const matched = this.match(method, path);
+      if (typeof matched === "object" && matched.route.sendError !== undefined)
+        renderError = matched.route.sendError;
       if (matched === undefined) {
         throw new GatewayError("not_found", `No route ${method} ${path}.`, { reason: "route_not_found" });
       }
@@ -169,7 +182,7 @@ export class RestShim {
         response.end();
         status = response.statusCode;
       } else {
-        status = sendError(response, failure, { "x-request-id": requestId });
+        status = renderError(response, failure, { "x-request-id": requestId });
       }
     }
     writeAccessLine(

@@ -23,6 +23,8 @@ export function toOpenAIUsage(usage: Usage): Record<string, unknown> {
   }
   if (Object.keys(completion).length > 0) out["completion_tokens_details"] = completion;
   if (usage.costUsd !== undefined) out["cost"] = usage.costUsd;
+  // The gateway estimated these counts (the provider reported none); the ledger row is flagged the same way.
+  if (usage.estimated === true) out["estimated"] = true;
   return out;
 }
 

@@ -56,7 +56,13 @@ export class PriceTable {
       if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
       const record = entry as Record<string, unknown>;
       const mode = record["mode"];
-      if (typeof mode === "string" && mode !== "chat" && mode !== "responses" && mode !== "completion")
+      if (
+        typeof mode === "string" &&
+        mode !== "chat" &&
+        mode !== "responses" &&
+        mode !== "completion" &&
+        mode !== "embedding"
+      )
         continue;
       const price = priceFromLiteLLM(record, source);
       if (price === undefined) continue;

@@ -16,6 +16,9 @@ export class UsageFeed {
   private readonly instance = randomUUID();
   private publisher: Redis | undefined;
   private subscriber: Redis | undefined;
+  /** Records of this event-loop turn, published together (one Redis message per turn, not per row). */
+  private outbox: UsageRecord[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
 
   constructor(redisUrl?: string) {
     if (redisUrl === undefined || redisUrl === "") return;
@@ -36,8 +39,10 @@ export class UsageFeed {
     void this.subscriber.subscribe(CHANNEL).catch(() => {});
     this.subscriber.on("message", (_channel: string, message: string) => {
       try {
-        const parsed = JSON.parse(message) as { from: string; record: UsageRecord };
-        if (parsed.from !== this.instance) this.deliver(parsed.record);
+        const parsed = JSON.parse(message) as { from: string; records?: UsageRecord[]; record?: UsageRecord };
+        if (parsed.from === this.instance) return;
+        for (const record of parsed.records ?? (parsed.record !== undefined ? [parsed.record] : []))
+          this.deliver(record);
       } catch {
         // Not ours.
       }
@@ -46,9 +51,17 @@ export class UsageFeed {
 
   publish(record: UsageRecord): void {
     this.deliver(record);
-    if (this.publisher !== undefined) {
-      this.publisher.publish(CHANNEL, JSON.stringify({ from: this.instance, record })).catch(() => {});
-    }
+    if (this.publisher === undefined) return;
+    this.outbox.push(record);
+    this.scheduled ??= setImmediate(() => this.send());
+  }
+
+  private send(): void {
+    this.scheduled = undefined;
+    const records = this.outbox;
+    this.outbox = [];
+    if (records.length === 0 || this.publisher === undefined) return;
+    this.publisher.publish(CHANNEL, JSON.stringify({ from: this.instance, records })).catch(() => {});
   }
 
   subscribe(listener: Listener): () => void {
@@ -57,6 +70,8 @@ export class UsageFeed {
   }
 
   async close(): Promise<void> {
+    if (this.scheduled !== undefined) clearImmediate(this.scheduled);
+    this.send();
     this.publisher?.disconnect();
     this.subscriber?.disconnect();
   }

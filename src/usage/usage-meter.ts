@@ -2,13 +2,19 @@ import type { ModelCatalog } from "../core/catalog/model-catalog.js";
 import type { ResolvedRequest } from "../core/catalog/resolved-request.js";
 import type { ChatContext } from "../core/chat/dispatcher.js";
 import type {
+  BilledUsage,
   Metering,
   MeterOutcome,
   MeterReceipt,
   MeterSnapshot,
   MeterTicket,
 } from "../core/chat/metering.js";
-import { estimatePrompt, estimateTokens, requestText } from "../core/estimate/token-estimate.js";
+import {
+  completionTokensFromBytes,
+  estimatePrompt,
+  estimateTokens,
+  requestText,
+} from "../core/estimate/token-estimate.js";
 import type { ChatRequest, Usage } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { Attempt, RoutingInfo } from "../core/types/routing.js";
@@ -35,6 +41,7 @@ export interface UsageMeterOptions {
 }
 
 const NANO = 1e9;
+const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 /** A spend counter on every key (no limit of its own) so that spend headers and /key/info read a counter. */
 const TRACKING_LIMIT_USD = 9_000_000;
 
@@ -134,6 +141,27 @@ export class UsageMeter implements Metering {
     return { requests: 1, tokens: resolved.prompt.tokens + requested, nanoDollars };
   }
 
+  /**
+   * The most completion tokens a request can be billed for on the deployment that served it: max_tokens, else
+   * the model's output limit (model_info, then the price table), else `defaultMaxOutputTokens`; times `n`.
+   */
+  outputCap(request: ChatRequest, routing: RoutingInfo): number {
+    const deployment = this.deploymentOf(routing);
+    const price = this.priceFor(routing);
+    const perChoice =
+      deployment !== undefined
+        ? this.maxOutput(request, deployment, price)
+        : Math.min(
+            request.maxTokens ?? Number.POSITIVE_INFINITY,
+            price?.maxOutputTokens ?? this.defaultMaxOutput,
+          );
+    return perChoice * (request.n ?? 1);
+  }
+
+  private deploymentOf(routing: RoutingInfo): Deployment | undefined {
+    return this.options.catalog.deployment(routing.deployment);
+  }
+
   private maxOutput(request: ChatRequest, deployment: Deployment, price: ModelPrice | undefined): number {
     const modelMax =
       deployment.info.maxOutputTokens ??
@@ -220,18 +248,41 @@ class Ticket implements MeterTicket {
     }));
   }
 
-  private async settleOnce(outcome: MeterOutcome): Promise<MeterReceipt> {
-    const endedAt = new Date().toISOString();
-    const now = performance.now();
-    let usage = outcome.usage;
+  async account(
+    reported: Usage | undefined,
+    generatedBytes: number,
+    routing: RoutingInfo | undefined,
+  ): Promise<BilledUsage> {
+    try {
+      return await this.accountOnce(reported, generatedBytes, false, routing);
+    } catch {
+      // Never fails the answer: without an estimate the caller sees what the provider reported (or nothing).
+      const usage = reported ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+      return { usage, estimated: false, costUsd: undefined, priced: false };
+    }
+  }
+
+  /**
+   * The provider's usage, priced; or, when it reported nothing (or only the prompt of a stream cut short), an
+   * estimate: the prompt with the tokenizer, the completion from the running byte count (4 bytes a token, the
+   * usage module's typical rate), capped by what the request could produce on the deployment that served it.
+   */
+  private async accountOnce(
+    reported: Usage | undefined,
+    generatedBytes: number,
+    cutShort: boolean,
+    routing: RoutingInfo | undefined,
+  ): Promise<BilledUsage> {
+    let usage = reported;
     let estimated = false;
-    if (
-      outcome.routing !== undefined &&
-      (usage === undefined || (outcome.cutShort && usage.completionTokens === 0))
-    ) {
-      // Nothing (or only the prompt) reported: estimate what was generated with the tokenizer, flagged.
-      const generated = await estimateTokens(outcome.generatedText ?? "");
-      const prompt = usage?.promptTokens ?? (await estimateTokens(requestText(this.request)));
+    if (routing !== undefined && (usage === undefined || (cutShort && usage.completionTokens === 0))) {
+      const generated = Math.min(
+        completionTokensFromBytes(generatedBytes),
+        this.meter.outputCap(this.request, routing),
+      );
+      const prompt =
+        usage?.promptTokens ??
+        Math.min(await estimateTokens(requestText(this.request)), estimatePrompt(this.request).upperBound);
       if (usage === undefined || generated > 0) {
         estimated = true;
         usage = {
@@ -239,9 +290,33 @@ class Ticket implements MeterTicket {
           promptTokens: prompt,
           completionTokens: generated,
           totalTokens: prompt + generated,
+          estimated: true,
         };
       }
     }
+    if (usage === undefined)
+      return { usage: ZERO_USAGE, estimated: false, costUsd: undefined, priced: false };
+    const { costUsd, priced } = costOf(usage, this.meter.priceFor(routing));
+    const billed: Usage = { ...usage };
+    if (costUsd !== undefined) billed.costUsd = costUsd;
+    return { usage: billed, estimated, costUsd, priced };
+  }
+
+  private async settleOnce(outcome: MeterOutcome): Promise<MeterReceipt> {
+    const endedAt = new Date().toISOString();
+    const now = performance.now();
+    const accounted =
+      outcome.billed ??
+      (outcome.routing !== undefined
+        ? await this.accountOnce(
+            outcome.usage,
+            outcome.generatedBytes ?? 0,
+            outcome.cutShort,
+            outcome.routing,
+          )
+        : undefined);
+    const usage = accounted?.usage ?? outcome.usage;
+    const estimated = accounted?.estimated ?? false;
     const attempts =
       outcome.attempts.length > 0 || outcome.routing === undefined
         ? outcome.attempts
@@ -303,9 +378,12 @@ class Ticket implements MeterTicket {
             : endedAt,
       });
     });
-    for (const row of rows) this.meter.ledger.record(scrubbedRecord(row));
     const nanoDollars = Math.round(totalCost * NANO);
-    await this.lease.release({ requests: 1, tokens, nanoDollars });
+    // The row is in the journal before settlement returns (and so before the caller's answer completes).
+    await Promise.all([
+      this.meter.ledger.record(rows.map(scrubbedRecord)),
+      this.lease.release({ requests: 1, tokens, nanoDollars }),
+    ]);
     const receipt: MeterReceipt = {
       ...this.admission,
       costUsd: priced && rows.length > 0 ? Math.round(totalCost * 1e10) / 1e10 : undefined,

@@ -52,9 +52,13 @@ export class UsageStore {
     private readonly dialect: "sqlite" | "postgres",
   ) {}
 
-  /** Inserts rows, ignoring ones already present (same request id and attempt): replays never duplicate. */
+  /**
+   * Inserts rows, ignoring ones already present (same request id and attempt): replays never duplicate. Chunks of
+   * 200 rows; between chunks the event loop gets a turn, so a big batch never holds requests up for long.
+   */
   async insert(records: readonly UsageRecord[]): Promise<void> {
     for (let offset = 0; offset < records.length; offset += 200) {
+      if (offset > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const rows = records.slice(offset, offset + 200).map(toRow);
       await this.db
         .insertInto("sb_usage")
@@ -170,33 +174,44 @@ export class UsageStore {
   }
 }
 
+/**
+ * Ledger columns and the record fields they hold, in one table: the store's inserts and the SQLite writer thread
+ * (which gets this table as data) map rows the same way. `flag` columns hold booleans as 0/1.
+ */
+export const USAGE_COLUMNS: readonly (readonly [keyof UsageTable, keyof UsageRecord, "value" | "flag"])[] = [
+  ["request_id", "requestId", "value"],
+  ["attempt", "attempt", "value"],
+  ["key_id", "keyId", "value"],
+  ["team_id", "teamId", "value"],
+  ["user_id", "userId", "value"],
+  ["model_group", "modelGroup", "value"],
+  ["deployment", "deployment", "value"],
+  ["provider", "provider", "value"],
+  ["model", "model", "value"],
+  ["prompt_tokens", "promptTokens", "value"],
+  ["completion_tokens", "completionTokens", "value"],
+  ["cached_tokens", "cachedTokens", "value"],
+  ["cache_write_tokens", "cacheWriteTokens", "value"],
+  ["reasoning_tokens", "reasoningTokens", "value"],
+  ["total_tokens", "totalTokens", "value"],
+  ["cost_usd", "costUsd", "value"],
+  ["usage_estimated", "usageEstimated", "flag"],
+  ["latency_ms", "latencyMs", "value"],
+  ["ttft_ms", "ttftMs", "value"],
+  ["status", "status", "value"],
+  ["stream", "stream", "flag"],
+  ["cache_status", "cacheStatus", "value"],
+  ["started_at", "startedAt", "value"],
+  ["ended_at", "endedAt", "value"],
+];
+
 function toRow(record: UsageRecord): UsageTable {
-  return {
-    request_id: record.requestId,
-    attempt: record.attempt,
-    key_id: record.keyId,
-    team_id: record.teamId,
-    user_id: record.userId,
-    model_group: record.modelGroup,
-    deployment: record.deployment,
-    provider: record.provider,
-    model: record.model,
-    prompt_tokens: record.promptTokens,
-    completion_tokens: record.completionTokens,
-    cached_tokens: record.cachedTokens,
-    cache_write_tokens: record.cacheWriteTokens,
-    reasoning_tokens: record.reasoningTokens,
-    total_tokens: record.totalTokens,
-    cost_usd: record.costUsd,
-    usage_estimated: record.usageEstimated ? 1 : 0,
-    latency_ms: record.latencyMs,
-    ttft_ms: record.ttftMs,
-    status: record.status,
-    stream: record.stream ? 1 : 0,
-    cache_status: record.cacheStatus,
-    started_at: record.startedAt,
-    ended_at: record.endedAt,
-  };
+  const row: Record<string, unknown> = {};
+  for (const [column, field, kind] of USAGE_COLUMNS) {
+    const value = record[field];
+    row[column] = kind === "flag" ? (value ? 1 : 0) : (value ?? null);
+  }
+  return row as unknown as UsageTable;
 }
 
 function fromRow(row: UsageTable): UsageRecord {

@@ -26,6 +26,7 @@ export const PROVIDER_PREFIXES: readonly string[] = [
   "perplexity",
   "together_ai",
   "vertex_ai",
+  "voyage",
   "xai",
 ];
 

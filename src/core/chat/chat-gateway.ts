@@ -1,12 +1,14 @@
 import type { ModelCatalog } from "../catalog/model-catalog.js";
 import { GatewayError, invalidRequest, toGatewayError } from "../errors/gateway-error.js";
 import { estimatePrompt } from "../estimate/token-estimate.js";
-import type { ChatEvent, ChatRequest, ChatResponse, Usage } from "../types/chat.js";
+import type { ChatEvent, ChatRequest, ChatResponse } from "../types/chat.js";
 import type { Attempt, RoutingInfo } from "../types/routing.js";
 import type { ChatContext, CommittedStream, Dispatcher, ModelDescriptor } from "./dispatcher.js";
 import { assertNoEgressFields } from "./forbidden-fields.js";
-import type { Metering, MeterReceipt, MeterTicket } from "./metering.js";
+import type { BilledUsage, Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
+import { StreamTap } from "./stream-tap.js";
+import type { TokenCount, TokenCounter } from "./token-counter.js";
 import { validateChatRequest } from "./validate-chat-request.js";
 
 /**
@@ -21,6 +23,8 @@ export interface ChatGatewayOptions {
   dropParams: boolean;
   /** Budgets, rate limits and the usage ledger; absent: nothing is metered. */
   metering?: Metering;
+  /** Providers' own prompt counts (count_tokens); absent: counts are the gateway's estimate. */
+  tokenCounter?: TokenCounter;
 }
 
 export class ChatGateway {
@@ -41,8 +45,14 @@ export class ChatGateway {
     const startedAt = performance.now();
     let result: { response: ChatResponse; routing: RoutingInfo } | undefined;
     let failure: GatewayError | undefined;
+    let billed: BilledUsage | undefined;
     try {
       result = await this.dispatcher.complete(request, withAttemptSink(context, attempts));
+      if (result.response.usage === undefined) {
+        // No usage from the provider: the caller sees the bounded, flagged estimate the ledger records.
+        billed = await ticket.account(undefined, generatedBytesOf(result.response), result.routing);
+        result.response.usage = billed.usage;
+      }
     } catch (error) {
       failure = toGatewayError(error);
       throw error;
@@ -53,6 +63,7 @@ export class ChatGateway {
         routing: result?.routing,
         usage: result?.response.usage,
         cutShort: false,
+        ...(billed !== undefined ? { billed } : {}),
         ...(failure !== undefined ? { error: failure } : {}),
         stream: false,
         startedAt,
@@ -71,7 +82,10 @@ export class ChatGateway {
     const metering = this.options.metering;
     if (metering === undefined) {
       const committed = await this.dispatcher.stream(request, context);
-      return { routing: committed.routing, events: normaliseStream(committed.events, request.n ?? 1) };
+      return {
+        routing: committed.routing,
+        events: relayStream(committed.events, new StreamTap(request.n ?? 1)),
+      };
     }
     const ticket = await metering.admit(request, context);
     const attempts: Attempt[] = [];
@@ -91,19 +105,40 @@ export class ChatGateway {
       });
       throw error;
     }
-    const tap: StreamTap = { usage: undefined, reported: false };
     return {
       routing: committed.routing,
       metering: ticket.admission,
-      events: meteredStream(
-        normaliseStream(committed.events, request.n ?? 1, tap),
+      events: relayStream(committed.events, new StreamTap(request.n ?? 1), {
         ticket,
-        tap,
-        () => attemptsOf(attempts, committed.routing),
-        committed.routing,
+        attempts: () => attemptsOf(attempts, committed.routing),
+        routing: committed.routing,
         startedAt,
-      ),
+      }),
     };
+  }
+
+  /**
+   * Counts a request's prompt tokens under the same admission as a call (model access, egress fields): the
+   * first deployment of the model whose provider can count does; otherwise the gateway's one prompt estimate
+   * answers, flagged as such. Nothing is generated, so nothing is metered.
+   */
+  async countTokens(request: ChatRequest, context: ChatContext): Promise<TokenCount> {
+    const resolved = this.admit(request, context).resolved;
+    if (resolved === undefined) throw new GatewayError("internal", "Admission resolved no model.");
+    const counter = this.options.tokenCounter;
+    if (counter !== undefined) {
+      for (const deployment of resolved.group.deployments) {
+        const pending = counter.countTokens(deployment, request, context.requestId, context.signal);
+        if (pending === undefined) continue;
+        return {
+          inputTokens: await pending,
+          estimated: false,
+          deployment: deployment.id,
+          provider: deployment.provider,
+        };
+      }
+    }
+    return { inputTokens: resolved.prompt.tokens, estimated: true };
   }
 
   /** Models the principal may use; a key that may not use a model does not see it. */
@@ -144,68 +179,19 @@ export class ChatGateway {
   }
 }
 
-function mergeUsage(into: Usage | undefined, next: Usage): Usage {
-  if (into === undefined) return next;
-  // Providers that report usage in several events report running totals: keep the largest of each count.
-  const merged: Usage = { ...into };
-  for (const key of Object.keys(next) as (keyof Usage)[]) {
-    const value = next[key];
-    if (value !== undefined) merged[key] = Math.max(merged[key] ?? 0, value);
+/** UTF-8 bytes a unary answer generated (text, refusals, reasoning, tool calls), for an estimate. */
+function generatedBytesOf(response: ChatResponse): number {
+  let bytes = 0;
+  for (const choice of response.choices) {
+    const { message } = choice;
+    if (message.content !== null) bytes += Buffer.byteLength(message.content, "utf8");
+    if (typeof message.refusal === "string") bytes += Buffer.byteLength(message.refusal, "utf8");
+    for (const part of message.reasoning ?? [])
+      if (part.text !== undefined) bytes += Buffer.byteLength(part.text, "utf8");
+    for (const call of message.toolCalls ?? [])
+      bytes += Buffer.byteLength(call.name, "utf8") + Buffer.byteLength(call.arguments, "utf8");
   }
-  merged.totalTokens = Math.max(merged.totalTokens, merged.promptTokens + merged.completionTokens);
-  return merged;
-}
-
-/**
- * Keeps every upstream batch together (one upstream chunk → one downstream chunk) except `usage`, which is held
- * back and sent once, last; choices that never reported a finish get one before it.
- */
-async function* normaliseStream(
-  source: AsyncIterable<ChatEvent[]>,
-  choices: number,
-  tap?: StreamTap,
-): AsyncGenerator<ChatEvent[]> {
-  let usage: Usage | undefined;
-  let sawStart = false;
-  const finished = new Set<number>();
-  for await (const batch of source) {
-    let out = batch;
-    let hasUsage = false;
-    for (const event of batch) {
-      if (event.type === "usage") hasUsage = true;
-      else if (event.type === "finish") finished.add(event.choice);
-      else if (event.type === "response-start") sawStart = true;
-    }
-    if (!sawStart) {
-      sawStart = true;
-      out = [{ type: "response-start", id: "", model: "", created: Math.floor(Date.now() / 1000) }, ...out];
-    }
-    if (hasUsage) {
-      out = [];
-      for (const event of batch) {
-        if (event.type === "usage") {
-          usage = mergeUsage(usage, event.usage);
-          if (tap !== undefined) {
-            tap.usage = usage;
-            tap.reported = true;
-          }
-        } else out.push(event);
-      }
-    }
-    if (out.length > 0) yield out;
-  }
-  const tail: ChatEvent[] = [];
-  for (let choice = 0; choice < choices; choice++) {
-    if (!finished.has(choice)) tail.push({ type: "finish", choice, reason: "stop" });
-  }
-  if (tail.length > 0) yield tail;
-  yield [{ type: "usage", usage: usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 } }];
-}
-
-/** What the metering wrapper learns from inside normaliseStream: the usage reported so far. */
-interface StreamTap {
-  usage: Usage | undefined;
-  reported: boolean;
+  return bytes;
 }
 
 function withAttemptSink(context: ChatContext, attempts: Attempt[]): ChatContext {
@@ -232,55 +218,65 @@ function attemptsOf(sink: readonly Attempt[], routing: RoutingInfo | undefined):
   return sink.length > 0 || routing === undefined ? sink : routing.attempts;
 }
 
+/** Metering of one stream: the ticket, and what settlement needs besides the tap. */
+interface StreamMetering {
+  ticket: MeterTicket;
+  attempts: () => readonly Attempt[];
+  routing: RoutingInfo;
+  startedAt: number;
+}
+
 /**
- * Prices the final usage event (its cost reaches the caller in the last chunk) and settles in `finally`: when
- * the stream ends, fails, or the caller stops reading. A stream cut short settles what was reported so far,
- * with the generated text for an estimate when nothing was.
+ * The stream relay: one pass over each upstream batch (the tap) keeps batches together (one upstream chunk → one
+ * downstream chunk) except `usage`, which is held back; at the end come the `finish` of every choice that never
+ * sent one, then exactly one `usage`. With metering, that usage is what `account` bills — the provider's, or a
+ * bounded estimate flagged `estimated` — priced, and settlement (in `finally`: the stream ended, failed, or the
+ * caller stopped reading) records exactly it. A stream cut short settles what was reported so far, or an estimate
+ * from the running byte count.
  */
-async function* meteredStream(
-  source: AsyncGenerator<ChatEvent[]>,
-  ticket: MeterTicket,
+async function* relayStream(
+  source: AsyncIterable<ChatEvent[]>,
   tap: StreamTap,
-  attempts: () => readonly Attempt[],
-  routing: RoutingInfo,
-  startedAt: number,
+  metering?: StreamMetering,
 ): AsyncGenerator<ChatEvent[]> {
-  let generated = "";
-  let firstTokenAt: number | undefined;
-  let finished = false;
+  let billed: BilledUsage | undefined;
   let failure: GatewayError | undefined;
   try {
     for await (const batch of source) {
-      for (const event of batch) {
-        if (event.type === "text-delta" || event.type === "refusal-delta") generated += event.text;
-        else if (event.type === "reasoning-delta") generated += event.text ?? "";
-        else if (event.type === "tool-call-delta") generated += event.argumentsDelta;
-        else if (event.type === "tool-call-start") generated += event.name;
-        else if (event.type === "usage") {
-          finished = true;
-          if (tap.reported) {
-            const { costUsd } = ticket.price(event.usage, routing);
-            if (costUsd !== undefined) event.usage.costUsd = costUsd;
-          }
-        }
-        if (firstTokenAt === undefined && event.type !== "response-start") firstTokenAt = performance.now();
-      }
-      yield batch;
+      const out = tap.observe(batch);
+      if (out.length > 0) yield out;
     }
+    const tail = tap.missingFinishes();
+    if (tail.length > 0) yield tail;
+    if (metering === undefined) {
+      yield [{ type: "usage", usage: tap.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 } }];
+      return;
+    }
+    billed = await metering.ticket.account(tap.usage, tap.generatedBytes, metering.routing);
+    // The stream's usage carries its price, as a unary response's does.
+    yield [
+      {
+        type: "usage",
+        usage: billed.costUsd !== undefined ? { ...billed.usage, costUsd: billed.costUsd } : billed.usage,
+      },
+    ];
   } catch (error) {
     failure = toGatewayError(error);
     throw error;
   } finally {
-    await ticket.settle({
-      attempts: attempts(),
-      routing,
-      usage: tap.reported ? tap.usage : undefined,
-      cutShort: !finished || failure !== undefined,
-      generatedText: generated,
-      ...(failure !== undefined ? { error: failure } : {}),
-      stream: true,
-      startedAt,
-      ...(firstTokenAt !== undefined ? { firstTokenAt } : {}),
-    });
+    if (metering !== undefined) {
+      await metering.ticket.settle({
+        attempts: metering.attempts(),
+        routing: metering.routing,
+        usage: tap.usage,
+        cutShort: billed === undefined || failure !== undefined,
+        generatedBytes: tap.generatedBytes,
+        ...(billed !== undefined ? { billed } : {}),
+        ...(failure !== undefined ? { error: failure } : {}),
+        stream: true,
+        startedAt: metering.startedAt,
+        ...(tap.firstTokenAt !== undefined ? { firstTokenAt: tap.firstTokenAt } : {}),
+      });
+    }
   }
 }

@@ -87,3 +87,17 @@ export function requestText(request: ChatRequest): string {
     text += tool.name + (tool.description ?? "") + JSON.stringify(tool.parameters ?? {});
   return text;
 }
+
+/**
+ * Completion tokens estimated from a running count of generated UTF-8 bytes (4 bytes a token, the typical prompt
+ * rate): streams count bytes as they pass instead of keeping the text, so this is a function of the count alone,
+ * and equals `completionTokensFromText` of the whole text.
+ */
+export function completionTokensFromBytes(bytes: number): number {
+  return Math.ceil(Math.max(0, bytes) / 4);
+}
+
+/** The same estimate from the whole text (reference for the running count; tests compare the two). */
+export function completionTokensFromText(text: string): number {
+  return completionTokensFromBytes(Buffer.byteLength(text, "utf8"));
+}

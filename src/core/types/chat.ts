@@ -121,6 +121,11 @@ export interface ChatRequest {
   responseFormat?: ResponseFormat;
   reasoningEffort?: ReasoningEffort;
   reasoningBudgetTokens?: number;
+  /**
+   * The model decides whether and how much to reason (Anthropic's adaptive thinking). Providers without such a
+   * mode use their default; an effort or budget, when also set, wins.
+   */
+  adaptiveReasoning?: boolean;
   temperature?: number;
   topP?: number;
   topK?: number;
@@ -153,6 +158,24 @@ export interface ChatRequest {
   upstreamHeaders?: Record<string, string>;
   /** Per-request routing overrides (LiteLLM's request-body `fallbacks`, `timeout`); the router decides what it honours. */
   routing?: RequestRouting;
+  /**
+   * What only one provider's wire can carry, from an inbound dialect the canonical model does not cover (the
+   * Anthropic Messages surface's top-level `cache_control`, `service_tier: "standard_only"`, betas).
+   */
+  nativeOnly?: NativeOnly;
+}
+
+/**
+ * Values travel in `ChatRequest.providerOptions[provider]` (that provider merges them into its body); any other
+ * provider refuses the request with a 400 naming the first of `params`, unless drop_params. `headers` reach that
+ * provider only and are left out for any other (a beta flag means nothing to another API).
+ */
+export interface NativeOnly {
+  /** The provider id (registry key) whose wire carries these, e.g. "anthropic". */
+  provider: string;
+  /** The caller's names of the fields only that provider can take, e.g. ["cache_control"]. */
+  params: string[];
+  headers?: Record<string, string>;
 }
 
 /** What a caller may ask of the router for one request. */
@@ -181,6 +204,11 @@ export interface Usage {
   rejectedPredictionTokens?: number;
   /** Cost in US dollars when known; undefined when the model is unpriced. */
   costUsd?: number;
+  /**
+   * Set when the gateway estimated these counts because the provider reported none (bounded by what the request
+   * could produce); the ledger row says the same.
+   */
+  estimated?: boolean;
 }
 
 export interface TopLogprob {

@@ -146,6 +146,7 @@ export function convertToAnthropicBody(
   if (request.user !== undefined) body["metadata"] = { user_id: request.user };
   if (thinkingBudget !== undefined) body["thinking"] = { type: "enabled", budget_tokens: thinkingBudget };
   else if (request.reasoningEffort === "none") body["thinking"] = { type: "disabled" };
+  else if (request.adaptiveReasoning === true) body["thinking"] = { type: "adaptive" };
 
   const tools = (request.tools ?? []).map((tool): AnthropicTool => {
     if (tool.name === ANTHROPIC_JSON_TOOL_NAME) {

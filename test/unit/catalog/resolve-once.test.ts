@@ -61,6 +61,12 @@ describe("each request is resolved and estimated once, at admission", () => {
         return {
           admission: {},
           price: () => ({ costUsd: undefined, priced: false }),
+          account: async (reported) => ({
+            usage: reported ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+            estimated: false,
+            costUsd: undefined,
+            priced: false,
+          }),
           settle: async (outcome) => ({
             costUsd: undefined,
             priced: false,

@@ -291,7 +291,7 @@ describe("provider prefixes and model ids", () => {
     litellm_params: { model: "OpenAI/gpt-4o" }
 `);
     assert.deepEqual(problems, [
-      "model_list[0].litellm_params.model: 'my-house-model' has no provider prefix and the model catalog does not know which provider serves it; write it as 'provider/my-house-model' with one of: anthropic/, azure/, bedrock/, cerebras/, cohere/, deepinfra/, deepseek/, fireworks_ai/, gemini/, groq/, hosted_vllm/, lm_studio/, mistral/, ollama/, ollama_chat/, openai/, openrouter/, perplexity/, together_ai/, vertex_ai/, xai/ (or set custom_llm_provider)",
+      "model_list[0].litellm_params.model: 'my-house-model' has no provider prefix and the model catalog does not know which provider serves it; write it as 'provider/my-house-model' with one of: anthropic/, azure/, bedrock/, cerebras/, cohere/, deepinfra/, deepseek/, fireworks_ai/, gemini/, groq/, hosted_vllm/, lm_studio/, mistral/, ollama/, ollama_chat/, openai/, openrouter/, perplexity/, together_ai/, vertex_ai/, voyage/, xai/ (or set custom_llm_provider)",
       "model_list[1].litellm_params.model: the model id after the provider prefix is empty",
       "model_list[2].litellm_params.model: the provider prefix must be a lowercase provider name such as 'openai/'",
     ]);
@@ -307,6 +307,7 @@ describe("defaults and precedence", () => {
       tls: undefined,
       maxRequestBodyBytes: 10 * 1024 * 1024,
       shutdownGraceMs: 10_000,
+      connectionLimits: {},
     });
     assert.equal(config.dataDir, join(CWD, ".data"));
     assert.equal(config.masterKey, undefined);
@@ -341,6 +342,24 @@ describe("defaults and precedence", () => {
     );
     assert.deepEqual([parseWith(env).port, parseWith(env).host], [6000, "::1"]);
     assert.deepEqual([parseWith({}).port, parseWith({}).host], [5000, "0.0.0.0"]);
+  });
+
+  test("connection limits come from general_settings; a zero is an error naming the key", () => {
+    const config = parse(
+      minimal(
+        "general_settings:\n  max_connections: 2000\n  keep_alive_timeout_ms: 5000\n  headers_timeout_ms: 10000\n",
+      ),
+    );
+    assert.deepEqual(config.server.connectionLimits, {
+      maxConnections: 2000,
+      keepAliveTimeoutMs: 5000,
+      headersTimeoutMs: 10000,
+    });
+    assert.equal(problemsOf(minimal("general_settings:\n  body_idle_timeout_ms: 0\n")).length, 1);
+    assert.match(
+      problemsOf(minimal("general_settings:\n  body_idle_timeout_ms: 0\n"))[0] ?? "",
+      /general_settings\.body_idle_timeout_ms/,
+    );
   });
 
   test("an invalid PORT is an error naming it", () => {

@@ -280,10 +280,8 @@ describe("prices", () => {
     });
     assert.equal(loaded.lookup("openai", "my-org/custom-model")?.outputPerToken, 4e-6);
     assert.equal(loaded.lookup("openai", "gpt-4o")?.inputPerToken, 1e-6);
-    assert.equal(
-      fileOnly.lookup("openai", "text-embedding-3-small"),
-      undefined,
-      "non-chat entries are not chat prices",
-    );
+    // Embedding entries are priced too (issue 14: embeddings bill their input tokens), from the file alone as well.
+    assert.equal(loaded.lookup("openai", "text-embedding-3-small")?.inputPerToken, 2e-8);
+    assert.equal(fileOnly.lookup("openai", "text-embedding-3-small")?.inputPerToken, 2e-8);
   });
 });
