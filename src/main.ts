@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { catalogOf, type RouterSettings, registerConfiguredSecrets, startApp } from "./app.js";
+import { catalogOf, registerConfiguredSecrets, routerSettingsOf, startApp } from "./app.js";
 import { resolveMasterKey } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
 import {
@@ -22,41 +22,6 @@ import { closeOnSignal } from "./server/shutdown.js";
 import { ensurePrivateDirectory } from "./shared/private-files.js";
 import { urlPasswords } from "./shared/secret-scrubber.js";
 import { openUsageModule } from "./usage-module.js";
-
-function routerOptions(config: GatewayConfig): RouterSettings {
-  const router = config.router;
-  const options: RouterSettings = {
-    aliases: Object.fromEntries(
-      Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
-    ),
-    hiddenAliases: Object.entries(router.modelGroupAlias)
-      .filter(([, target]) => target.hidden)
-      .map(([alias]) => alias),
-    routingStrategy: router.routingStrategy,
-    retryAfterMs: router.retryAfterMs,
-    retryPolicy: router.retryPolicy,
-    allowedFailsPolicy: router.allowedFailsPolicy,
-    disableCooldowns: router.disableCooldowns,
-    fallbacks: router.fallbacks,
-    contextWindowFallbacks: router.contextWindowFallbacks,
-    contentPolicyFallbacks: router.contentPolicyFallbacks,
-    defaultFallbacks: router.defaultFallbacks,
-    maxFallbacks: router.maxFallbacks,
-    enablePreCallChecks: router.enablePreCallChecks,
-    defaultMaxParallelRequests: router.defaultMaxParallelRequests,
-    allowRequestFallbacks: router.allowRequestFallbacks,
-    hedgeAfterMs: router.hedgeAfterMs,
-  };
-  if (router.numRetries !== undefined) options.numRetries = router.numRetries;
-  if (router.timeoutMs !== undefined) options.timeoutMs = router.timeoutMs;
-  if (router.streamTimeoutMs !== undefined) options.streamTimeoutMs = router.streamTimeoutMs;
-  if (router.allowedFails !== undefined) options.allowedFails = router.allowedFails;
-  if (router.cooldownTimeMs !== undefined) options.cooldownMs = router.cooldownTimeMs;
-  const buffer = router.routingStrategyArgs["lowest_latency_buffer"];
-  if (typeof buffer === "number" && buffer >= 0) options.lowestLatencyBuffer = buffer;
-  if (config.redisUrl !== undefined) options.redis = { url: config.redisUrl };
-  return options;
-}
 
 function banner(url: string, config: GatewayConfig, generatedKey: string | undefined): string {
   const key = generatedKey ?? "$SWITCHBOARD_MASTER_KEY";
@@ -173,7 +138,7 @@ async function main(argv: readonly string[]): Promise<number> {
     logger,
     keyGenerateParams: config.litellmSettings.keyGenerateParams,
   });
-  const router = routerOptions(config);
+  const router = routerSettingsOf(config);
   // One model catalog for the gateway, the router and usage.
   const catalog = catalogOf(config.deployments, router);
   const usage = await openUsageModule({

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { catalogVersion } from "../core/catalog/known-models.js";
 import type { Deployment } from "../core/types/deployment.js";
 import { EXTRA_LITELLM_PARAM_KEYS, isSecretParamKey } from "./deployment-param-keys.js";
 import type { FallbackMap, GatewayConfig } from "./gateway-config.js";
@@ -63,6 +64,7 @@ export function formatCheckReport(config: GatewayConfig): string {
       `Key generation: defaults ${defaults.length > 0 ? defaults.join(", ") : "none"}; upper bounds ${bounds.length > 0 ? bounds.join(", ") : "none"}`,
     );
   }
+  lines.push(`Model catalog: ${catalogVersion()} (prices, limits, provider of bare model names)`);
 
   const { router } = config;
   const routerParts = [`strategy ${router.routingStrategy}`];

@@ -11,6 +11,7 @@ import { formatIssues } from "./format-issues.js";
 import type { ConfigSource, ConnectionLimitSettings, GatewayConfig, ServerConfig } from "./gateway-config.js";
 import { UNIMPLEMENTED_LITELLM_KEYS } from "./litellm-unimplemented-keys.js";
 import { MIN_MASTER_KEY_LENGTH, masterKeyWeakness } from "./master-key-strength.js";
+import { withEnvironmentCredentials } from "./provider-env.js";
 import { buildLitellmSettings, buildRouterConfig, checkGroupReferences } from "./router-config.js";
 import {
   createConfigSchema,
@@ -68,8 +69,18 @@ export function parseConfigText(
   text: string,
   options: LoadConfigOptions & { sourcePath?: string },
 ): GatewayConfig {
+  return parseConfigDocument(parseYaml(text, options.sourcePath), options);
+}
+
+/**
+ * Validates an already-parsed config document (YAML text's value, or the object the library's `Router` is given)
+ * and resolves it as loadConfig does.
+ */
+export function parseConfigDocument(
+  document: unknown,
+  options: LoadConfigOptions & { sourcePath?: string },
+): GatewayConfig {
   const source = options.sourcePath;
-  const document = parseYaml(text, source);
   if (document === null || document === undefined) {
     throw new ConfigError(["(top level): the file is empty; it needs at least a model_list"], source);
   }
@@ -96,6 +107,7 @@ export function parseConfigText(
   }
   const built = buildDeployments(raw.model_list ?? []);
   problems.push(...built.problems);
+  built.deployments = withEnvironmentCredentials(built.deployments, options.env, problems);
 
   const warnings = [
     ...ignoredKeyWarnings(ignored),

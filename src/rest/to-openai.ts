@@ -97,6 +97,13 @@ export function toOpenAIResponse(response: ChatResponse, fallbackId: string): Re
   return out;
 }
 
+interface RenderedChoice {
+  index: number;
+  delta: Record<string, unknown>;
+  logprobs: unknown;
+  finish_reason: string | null;
+}
+
 interface ChoiceDelta {
   index: number;
   delta: Record<string, unknown>;
@@ -129,8 +136,38 @@ export class OpenAIChunkWriter {
 
   /** Renders one batch; returns the SSE text to write ("" when the batch has nothing for the caller). */
   write(batch: readonly ChatEvent[]): string {
+    const { choices, usages } = this.fold(batch);
+    let out = choices !== undefined ? this.chunk(choices, null) : "";
+    if (this.includeUsage) for (const usage of usages) out += this.chunk([], toOpenAIUsage(usage));
+    return out;
+  }
+
+  /**
+   * Renders one batch as `chat.completion.chunk` objects (the in-process library's stream): the same chunks
+   * `write` serialises, without the SSE framing.
+   */
+  render(batch: readonly ChatEvent[]): Record<string, unknown>[] {
+    const { choices, usages } = this.fold(batch);
+    const head = (): Record<string, unknown> => ({
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      ...(typeof this.systemFingerprint === "string" ? { system_fingerprint: this.systemFingerprint } : {}),
+      ...(this.serviceTier !== undefined ? { service_tier: this.serviceTier } : {}),
+    });
+    const out: Record<string, unknown>[] = [];
+    if (choices !== undefined)
+      out.push({ ...head(), choices, ...(this.includeUsage ? { usage: null } : {}) });
+    if (this.includeUsage)
+      for (const usage of usages) out.push({ ...head(), choices: [], usage: toOpenAIUsage(usage) });
+    return out;
+  }
+
+  /** One batch folded into the choices' deltas (undefined when none) and the usage reports it carries. */
+  private fold(batch: readonly ChatEvent[]): { choices: RenderedChoice[] | undefined; usages: Usage[] } {
     let choices: ChoiceDelta[] | undefined;
-    let out = "";
+    const usages: Usage[] = [];
     const choiceFor = (index: number): ChoiceDelta => {
       choices ??= [];
       for (const choice of choices) if (choice.index === index) return choice;
@@ -222,20 +259,17 @@ export class OpenAIChunkWriter {
           choiceFor(event.choice).finish_reason = event.reason === "error" ? "stop" : event.reason;
           break;
         case "usage":
-          if (this.includeUsage) out += this.chunk([], toOpenAIUsage(event.usage));
+          usages.push(event.usage);
           break;
       }
     }
-    if (choices !== undefined) {
-      const rendered = choices.map((choice) => ({
-        index: choice.index,
-        delta: choice.delta,
-        logprobs: choice.logprobs ?? null,
-        finish_reason: choice.finish_reason,
-      }));
-      out = this.chunk(rendered, null) + out;
-    }
-    return out;
+    const rendered = choices?.map((choice) => ({
+      index: choice.index,
+      delta: choice.delta,
+      logprobs: choice.logprobs ?? null,
+      finish_reason: choice.finish_reason,
+    }));
+    return { choices: rendered, usages };
   }
 
   private chunk(choices: unknown[], usage: Record<string, unknown> | null): string {
