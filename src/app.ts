@@ -2,6 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
 import { EmbeddingsService } from "../gen/switchboard/v1/embeddings_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
+import type { GatewayConfig } from "./config/gateway-config.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
 import { rewriteDecodeErrors } from "./connect/decode-errors.js";
@@ -206,4 +207,40 @@ export function catalogOf(
         : adapter.capabilities;
     },
   });
+}
+
+/** The router settings of a loaded config (main.ts for the proxy, the library's `Router`). */
+export function routerSettingsOf(config: GatewayConfig): RouterSettings {
+  const router = config.router;
+  const options: RouterSettings = {
+    aliases: Object.fromEntries(
+      Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
+    ),
+    hiddenAliases: Object.entries(router.modelGroupAlias)
+      .filter(([, target]) => target.hidden)
+      .map(([alias]) => alias),
+    routingStrategy: router.routingStrategy,
+    retryAfterMs: router.retryAfterMs,
+    retryPolicy: router.retryPolicy,
+    allowedFailsPolicy: router.allowedFailsPolicy,
+    disableCooldowns: router.disableCooldowns,
+    fallbacks: router.fallbacks,
+    contextWindowFallbacks: router.contextWindowFallbacks,
+    contentPolicyFallbacks: router.contentPolicyFallbacks,
+    defaultFallbacks: router.defaultFallbacks,
+    maxFallbacks: router.maxFallbacks,
+    enablePreCallChecks: router.enablePreCallChecks,
+    defaultMaxParallelRequests: router.defaultMaxParallelRequests,
+    allowRequestFallbacks: router.allowRequestFallbacks,
+    hedgeAfterMs: router.hedgeAfterMs,
+  };
+  if (router.numRetries !== undefined) options.numRetries = router.numRetries;
+  if (router.timeoutMs !== undefined) options.timeoutMs = router.timeoutMs;
+  if (router.streamTimeoutMs !== undefined) options.streamTimeoutMs = router.streamTimeoutMs;
+  if (router.allowedFails !== undefined) options.allowedFails = router.allowedFails;
+  if (router.cooldownTimeMs !== undefined) options.cooldownMs = router.cooldownTimeMs;
+  const buffer = router.routingStrategyArgs["lowest_latency_buffer"];
+  if (typeof buffer === "number" && buffer >= 0) options.lowestLatencyBuffer = buffer;
+  if (config.redisUrl !== undefined) options.redis = { url: config.redisUrl };
+  return options;
 }

@@ -253,7 +253,13 @@ async function* relayStream(
       return;
     }
     billed = await metering.ticket.account(tap.usage, tap.generatedBytes, metering.routing);
-    yield [{ type: "usage", usage: billed.usage }];
+    // The stream's usage carries its price, as a unary response's does.
+    yield [
+      {
+        type: "usage",
+        usage: billed.costUsd !== undefined ? { ...billed.usage, costUsd: billed.costUsd } : billed.usage,
+      },
+    ];
   } catch (error) {
     failure = toGatewayError(error);
     throw error;
