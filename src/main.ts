@@ -18,6 +18,7 @@ import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
+import { SqlResponseStore } from "./responses/sql-response-store.js";
 import { closeOnSignal } from "./server/shutdown.js";
 import { ensurePrivateDirectory } from "./shared/private-files.js";
 import { urlPasswords } from "./shared/secret-scrubber.js";
@@ -170,6 +171,8 @@ async function main(argv: readonly string[]): Promise<number> {
       usage.connectRoutes(router);
     },
     metering: usage.meter,
+    // Stored responses (previous_response_id) live in the gateway's database, shared by every replica and worker.
+    responses: { store: new SqlResponseStore(keys.database.db) },
     secrets,
     // In-flight requests have finished (and settled) before this runs: drain the ledger, then close the database.
     onClose: async () => {
