@@ -2,6 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
 import { EmbeddingsService } from "../gen/switchboard/v1/embeddings_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
+import type { GatewayConfig } from "./config/gateway-config.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
 import { rewriteDecodeErrors } from "./connect/decode-errors.js";
@@ -23,6 +24,8 @@ import { Readiness, type ReadinessOptions } from "./observability/readiness.js";
 import { ProviderInvoker } from "./providers/provider-invoker.js";
 import { getProvider } from "./providers/registry.js";
 import { UpstreamExecutor } from "./providers/shared/execute.js";
+import { DEFAULT_RESPONSE_RETENTION_DAYS, type ResponseStore } from "./responses/response-store.js";
+import { SqlResponseStore } from "./responses/sql-response-store.js";
 import { metricsRoute } from "./rest/observability-routes.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
 import { withMatrixAccess } from "./rest/route-access.js";
@@ -33,6 +36,7 @@ import { ResilientStateStore } from "./router/state/resilient-state-store.js";
 import type { RouterStateStore } from "./router/state/state-store.js";
 import { type ConnectionLimits, type RunningServer, startServer } from "./server.js";
 import { registerSecrets, secretsIn, secretsInEnv } from "./shared/secret-scrubber.js";
+import { type GatewayDatabase, openDatabase } from "./store/database.js";
 
 /** Router options, plus where its shared state lives (the store is built here, at the composition root). */
 export type RouterSettings = Partial<RouterOptions> & {
@@ -66,6 +70,11 @@ export interface AppOptions {
   metering?: Metering;
   /** What one client connection may cost (src/server/connection-limits.ts); defaults for what is absent. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /**
+   * The OpenAI Responses surface's conversation store (main.ts: a SqlResponseStore over the gateway's database)
+   * and its retention; without a store, one in an in-memory SQLite database of this process.
+   */
+  responses?: { store?: ResponseStore; retentionDays?: number };
   /** Secrets beyond the deployments' credentials (the master key, connection-string passwords) to scrub. */
   secrets?: Iterable<string | undefined>;
   /** `GET /metrics` (on by default) and what `/health/readiness` checks (docs/observability.md). */
@@ -156,8 +165,14 @@ export async function startApp(options: AppOptions): Promise<App> {
   const authenticator =
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };
+  const ownResponseDatabase =
+    options.responses?.store === undefined ? await openDatabase({ sqlitePath: ":memory:" }) : undefined;
+  const responses = {
+    store: options.responses?.store ?? new SqlResponseStore((ownResponseDatabase as GatewayDatabase).db),
+    retentionMs: (options.responses?.retentionDays ?? DEFAULT_RESPONSE_RETENTION_DAYS) * 86_400_000,
+  };
   const rest = new RestShim(
-    { gateway, embeddings, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health },
+    { gateway, embeddings, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health, responses },
     [
       // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
       ...withMatrixAccess([
@@ -207,6 +222,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         await invoker.close();
         await stateStore.close();
         await readiness?.close();
+        await ownResponseDatabase?.close();
         await options.onClose?.();
       })();
       return closing;
@@ -251,4 +267,40 @@ async function deploymentHealth(
       state: health === "healthy" ? 0 : health === "half-open" ? 1 : 2,
     };
   });
+}
+
+/** The router settings of a loaded config (main.ts for the proxy, the library's `Router`). */
+export function routerSettingsOf(config: GatewayConfig): RouterSettings {
+  const router = config.router;
+  const options: RouterSettings = {
+    aliases: Object.fromEntries(
+      Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
+    ),
+    hiddenAliases: Object.entries(router.modelGroupAlias)
+      .filter(([, target]) => target.hidden)
+      .map(([alias]) => alias),
+    routingStrategy: router.routingStrategy,
+    retryAfterMs: router.retryAfterMs,
+    retryPolicy: router.retryPolicy,
+    allowedFailsPolicy: router.allowedFailsPolicy,
+    disableCooldowns: router.disableCooldowns,
+    fallbacks: router.fallbacks,
+    contextWindowFallbacks: router.contextWindowFallbacks,
+    contentPolicyFallbacks: router.contentPolicyFallbacks,
+    defaultFallbacks: router.defaultFallbacks,
+    maxFallbacks: router.maxFallbacks,
+    enablePreCallChecks: router.enablePreCallChecks,
+    defaultMaxParallelRequests: router.defaultMaxParallelRequests,
+    allowRequestFallbacks: router.allowRequestFallbacks,
+    hedgeAfterMs: router.hedgeAfterMs,
+  };
+  if (router.numRetries !== undefined) options.numRetries = router.numRetries;
+  if (router.timeoutMs !== undefined) options.timeoutMs = router.timeoutMs;
+  if (router.streamTimeoutMs !== undefined) options.streamTimeoutMs = router.streamTimeoutMs;
+  if (router.allowedFails !== undefined) options.allowedFails = router.allowedFails;
+  if (router.cooldownTimeMs !== undefined) options.cooldownMs = router.cooldownTimeMs;
+  const buffer = router.routingStrategyArgs["lowest_latency_buffer"];
+  if (typeof buffer === "number" && buffer >= 0) options.lowestLatencyBuffer = buffer;
+  if (config.redisUrl !== undefined) options.redis = { url: config.redisUrl };
+  return options;
 }

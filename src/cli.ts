@@ -6,16 +6,16 @@ export type Command =
   | { kind: "help" }
   | { kind: "version" };
 
-export const USAGE = `Usage:
-  switchboard [--config FILE] [--port N] [--host ADDRESS] [--workers N]
-                                                            run the gateway (LiteLLM-style flags; --num_workers
-                                                            is accepted too). Workers: one per core when Redis
-                                                            and PostgreSQL are configured, else one.
-  switchboard check --config FILE                            validate a config and print the resolved deployments
-  switchboard --help | --version
+export const USAGE = `Usage (from a clone: npx switchboard …):
+  switchboard [serve] [--config FILE] [--port N] [--host ADDRESS] [--workers N]
+                                        run the gateway (LiteLLM-style flags; --num_workers is accepted too).
+                                        Workers: one per core when Redis and PostgreSQL are configured, else one.
+  switchboard check [--config FILE]     validate a config and print what the gateway would run, secrets redacted
+  switchboard --help                    this text
+  switchboard --version                 the version
 
-Environment: SWITCHBOARD_CONFIG, PORT, HOST, SWITCHBOARD_MASTER_KEY, DATABASE_URL, REDIS_URL,
-SWITCHBOARD_DATA_DIR, SWITCHBOARD_LOG_LEVEL, and provider keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, …).`;
+Environment: SWITCHBOARD_CONFIG, PORT, HOST, SWITCHBOARD_MASTER_KEY, SWITCHBOARD_STRICT_MASTER_KEY, DATABASE_URL,
+REDIS_URL, SWITCHBOARD_DATA_DIR, SWITCHBOARD_LOG_LEVEL, and provider keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, …).`;
 
 function port(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

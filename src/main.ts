@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { catalogOf, type RouterSettings, registerConfiguredSecrets, startApp } from "./app.js";
-import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
+import { catalogOf, registerConfiguredSecrets, routerSettingsOf, startApp } from "./app.js";
+import { resolveMasterKey } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
 import {
   announceListening,
@@ -19,6 +19,7 @@ import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
 import { databaseProbe, redisProbe } from "./observability/readiness.js";
+import { SqlResponseStore } from "./responses/sql-response-store.js";
 import { closeOnSignal } from "./server/shutdown.js";
 import { ensurePrivateDirectory } from "./shared/private-files.js";
 import { urlPasswords } from "./shared/secret-scrubber.js";
@@ -37,41 +38,6 @@ function packageVersion(): string {
   return "unknown";
 }
 
-function routerOptions(config: GatewayConfig): RouterSettings {
-  const router = config.router;
-  const options: RouterSettings = {
-    aliases: Object.fromEntries(
-      Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
-    ),
-    hiddenAliases: Object.entries(router.modelGroupAlias)
-      .filter(([, target]) => target.hidden)
-      .map(([alias]) => alias),
-    routingStrategy: router.routingStrategy,
-    retryAfterMs: router.retryAfterMs,
-    retryPolicy: router.retryPolicy,
-    allowedFailsPolicy: router.allowedFailsPolicy,
-    disableCooldowns: router.disableCooldowns,
-    fallbacks: router.fallbacks,
-    contextWindowFallbacks: router.contextWindowFallbacks,
-    contentPolicyFallbacks: router.contentPolicyFallbacks,
-    defaultFallbacks: router.defaultFallbacks,
-    maxFallbacks: router.maxFallbacks,
-    enablePreCallChecks: router.enablePreCallChecks,
-    defaultMaxParallelRequests: router.defaultMaxParallelRequests,
-    allowRequestFallbacks: router.allowRequestFallbacks,
-    hedgeAfterMs: router.hedgeAfterMs,
-  };
-  if (router.numRetries !== undefined) options.numRetries = router.numRetries;
-  if (router.timeoutMs !== undefined) options.timeoutMs = router.timeoutMs;
-  if (router.streamTimeoutMs !== undefined) options.streamTimeoutMs = router.streamTimeoutMs;
-  if (router.allowedFails !== undefined) options.allowedFails = router.allowedFails;
-  if (router.cooldownTimeMs !== undefined) options.cooldownMs = router.cooldownTimeMs;
-  const buffer = router.routingStrategyArgs["lowest_latency_buffer"];
-  if (typeof buffer === "number" && buffer >= 0) options.lowestLatencyBuffer = buffer;
-  if (config.redisUrl !== undefined) options.redis = { url: config.redisUrl };
-  return options;
-}
-
 function banner(url: string, config: GatewayConfig, generatedKey: string | undefined): string {
   const key = generatedKey ?? "$SWITCHBOARD_MASTER_KEY";
   const model = config.deployments[0]?.modelName.replace("*", "fixed") ?? "mock-gpt";
@@ -88,6 +54,10 @@ function banner(url: string, config: GatewayConfig, generatedKey: string | undef
       `    ${generatedKey}`,
       "Set SWITCHBOARD_MASTER_KEY or general_settings.master_key to choose your own.",
     );
+  }
+  if (config.warnings.length > 0) {
+    lines.push("", `Config warnings (${config.warnings.length}):`);
+    for (const warning of config.warnings) lines.push(`  - ${warning}`);
   }
   lines.push(
     "",
@@ -140,6 +110,8 @@ async function main(argv: readonly string[]): Promise<number> {
   registerConfiguredSecrets(config.deployments, secrets);
   const logger = workerLogger(createLogger());
   if (!isClusterWorker()) for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  // The JSON logger buffers stdout: flush so the warnings appear now, not at shutdown (they are also on the banner).
+  logger.flush();
   // Refused before anything is written (a generated master key would otherwise be stored and never shown).
   const plan = isClusterWorker()
     ? { workers: 1 }
@@ -155,16 +127,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   // Local state is the gateway user's alone: the data directory is 0700 (narrowed if an older run made it 0755).
   ensurePrivateDirectory(config.dataDir);
-  let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
-  try {
-    masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
-  } catch (error) {
-    if (error instanceof WeakMasterKeyError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  const masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
   // A generated master key is shown once on the banner (stderr), and scrubbed from everything else.
   if (masterKey.generated !== undefined) secrets.push(masterKey.generated);
   registerConfiguredSecrets([], secrets);
@@ -185,8 +148,9 @@ async function main(argv: readonly string[]): Promise<number> {
     redisUrl: config.redisUrl,
     masterKey,
     logger,
+    keyGenerateParams: config.litellmSettings.keyGenerateParams,
   });
-  const router = routerOptions(config);
+  const router = routerSettingsOf(config);
   // One model catalog for the gateway, the router and usage.
   const catalog = catalogOf(config.deployments, router);
   const usage = await openUsageModule({
@@ -196,6 +160,7 @@ async function main(argv: readonly string[]): Promise<number> {
     dataDir: config.dataDir,
     redisUrl: config.redisUrl,
     logger,
+    proxyBudget: config.litellmSettings.proxyBudget,
   });
   keys.attachSpend(usage.reader);
   const app = await startApp({
@@ -217,6 +182,8 @@ async function main(argv: readonly string[]): Promise<number> {
       usage.connectRoutes(router);
     },
     metering: usage.meter,
+    // Stored responses (previous_response_id) live in the gateway's database, shared by every replica and worker.
+    responses: { store: new SqlResponseStore(keys.database.db) },
     secrets,
     observability: {
       metrics: config.server.metrics.enabled

@@ -67,6 +67,12 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   // The Anthropic Messages surface (Anthropic SDKs, Claude Code).
   "POST /v1/messages": CALLS_MODELS,
   "POST /v1/messages/count_tokens": CALLS_MODELS,
+  // OpenAI Responses; stored responses are further scoped to the key that created them (the handler narrows).
+  "POST /v1/responses": CALLS_MODELS,
+  "POST /responses": CALLS_MODELS,
+  "POST /v1/responses/input_tokens": CALLS_MODELS,
+  "GET /v1/responses/{rest}": CALLS_MODELS,
+  "DELETE /v1/responses/{rest}": CALLS_MODELS,
   [`${CHAT}/Complete`]: CALLS_MODELS,
   [`${CHAT}/Stream`]: CALLS_MODELS,
   [`${CHAT}/ListModels`]: CALLS_MODELS,

@@ -159,4 +159,13 @@ export interface LitellmSettings {
   defaultFallbacks: string[];
   setVerbose: boolean;
   jsonLogs: boolean;
+  /**
+   * `default_key_generate_params` / `upperbound_key_generate_params` (LiteLLM field names), applied to every
+   * `/key/generate`; undefined when neither is set.
+   */
+  keyGenerateParams:
+    | { defaults: Record<string, unknown>; upperBounds: Record<string, number | string> }
+    | undefined;
+  /** Proxy-wide budget: `litellm_settings.max_budget`/`budget_duration`, else `general_settings`'s. */
+  proxyBudget: { maxBudget: number; budgetDuration: string | undefined } | undefined;
 }

@@ -14,6 +14,7 @@ import { handleEmbeddings } from "./embeddings.js";
 import { type HttpRequest, type HttpResponse, header, sendError, sendJson } from "./http-io.js";
 import { handleGetModel, handleListModels } from "./models.js";
 import { type ReadinessSource, readinessHandler } from "./observability-routes.js";
+import * as responses from "./responses/responses-routes.js";
 
 /** Liveness never does I/O; readiness turns false when shutdown starts (GUARDS 11, 15). */
 export interface HealthState {
@@ -28,6 +29,8 @@ export interface RestDependencies {
   logger: Logger;
   maxBodyBytes: number;
   health: HealthState;
+  /** The OpenAI Responses surface's conversation store (src/rest/responses/). */
+  responses?: responses.ResponsesSettings;
 }
 
 /** Per-request state handed to route handlers. */
@@ -73,6 +76,31 @@ export function coreRestRoutes(readinessSource?: ReadinessSource): RestRoute[] {
     { method: "GET", path: "/v1/models/{rest}", access: "authenticated", handler: handleGetModel },
     { method: "GET", path: "/models/{rest}", access: "authenticated", handler: handleGetModel },
     ...messagesRoutes(),
+    {
+      method: "POST",
+      path: "/v1/responses",
+      access: "authenticated",
+      handler: responses.handleCreateResponse,
+    },
+    { method: "POST", path: "/responses", access: "authenticated", handler: responses.handleCreateResponse },
+    {
+      method: "POST",
+      path: "/v1/responses/input_tokens",
+      access: "authenticated",
+      handler: responses.handleInputTokens,
+    },
+    {
+      method: "GET",
+      path: "/v1/responses/{rest}",
+      access: "authenticated",
+      handler: responses.handleGetResponse,
+    },
+    {
+      method: "DELETE",
+      path: "/v1/responses/{rest}",
+      access: "authenticated",
+      handler: responses.handleDeleteResponse,
+    },
     { method: "GET", path: "/health/liveliness", access: "public", handler: health },
     { method: "GET", path: "/health/liveness", access: "public", handler: health },
     { method: "GET", path: "/health/readiness", access: "public", handler: readiness },

@@ -352,7 +352,13 @@ async function* relayStream(
     }
     billed = await metering.ticket.account(tap.usage, tap.generatedBytes, metering.routing);
     finished = true;
-    yield [{ type: "usage", usage: billed.usage }];
+    // The stream's usage carries its price, as a unary response's does.
+    yield [
+      {
+        type: "usage",
+        usage: billed.costUsd !== undefined ? { ...billed.usage, costUsd: billed.costUsd } : billed.usage,
+      },
+    ];
   } catch (error) {
     failure = toGatewayError(error);
     throw error;
