@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 // CPU profile of one arm under load: starts the fake upstream and the arm (with bench/cpu-profile-preload.mjs),
-// warms it up, profiles a bounded wrk run, writes the .cpuprofile and prints where the self time goes, by function
-// and by package. Usage:
-//   node bench/profile.mjs --arm=switchboard [--seconds=5] [--connections=50] [--stream] [--out=bench/results/profiles]
+// warms it up, profiles a bounded load run, writes the .cpuprofile and prints where the self time goes, by function
+// and by package. `--path` picks the wire: REST over HTTP/1.1 (wrk, the default), REST over h2c, Connect JSON over
+// HTTP/1.1 (wrk) or gRPC over h2c (h2load); the last two are Switchboard only. Usage:
+//   node bench/profile.mjs --arm=switchboard [--path=rest-h1|rest-h2c|connect-json|grpc] [--seconds=5]
+//                          [--connections=50] [--stream] [--out=bench/results/profiles]
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ARMS } from "./lib/arms.mjs";
+import { runH2load } from "./lib/h2load.mjs";
 import { chatBody, sleep } from "./lib/measure.mjs";
 import { cpuMicros } from "./lib/proc-stats.mjs";
 import { installCleanupHandlers, stopAll } from "./lib/processes.mjs";
+import { COMPLETE_PATH, connectJsonBody, grpcCompleteBody, loadRpc } from "./lib/rpc-bodies.mjs";
 import { ensureLoadGenerators } from "./lib/tools.mjs";
 import { startUpstream } from "./lib/upstream.mjs";
 import { runWrk } from "./lib/wrk.mjs";
@@ -22,6 +26,7 @@ const { values: options } = parseArgs({
     arm: { type: "string", default: "switchboard" },
     seconds: { type: "string", default: "5" },
     connections: { type: "string", default: "50" },
+    path: { type: "string", default: "rest-h1" },
     stream: { type: "boolean", default: false },
     top: { type: "string", default: "25" },
     out: { type: "string", default: join(BENCH_DIR, "results", "profiles") },
@@ -68,6 +73,48 @@ function summarize(profile, top) {
   );
 }
 
+/** A function that loads the arm for `seconds` over the chosen wire and returns `{ requests, rps, errors }`. */
+async function loadFor(path, { started, route, connections, runDir }) {
+  const wrk = (requestPath, body, headers) => (seconds) =>
+    runWrk({ port: started.port, path: requestPath, body, headers, connections, seconds });
+  const h2 = (requestPath, body, headers) => (seconds) =>
+    runH2load({
+      port: started.port,
+      path: requestPath,
+      body,
+      headers,
+      connections,
+      seconds,
+      workDir: runDir,
+      name: path,
+    });
+  if (path === "rest-h1") return wrk(route.path, chatBody(route.model, options.stream), route.headers);
+  if (path === "rest-h2c") {
+    return h2(route.path, Buffer.from(chatBody(route.model, options.stream)), {
+      ...route.headers,
+      "content-type": "application/json",
+    });
+  }
+  if (options.stream) throw new Error("--stream is for the REST paths only");
+  if (options.arm !== "switchboard") throw new Error(`--path=${path} is for the switchboard arm only`);
+  const rpc = await loadRpc();
+  if (rpc.pending !== undefined) throw new Error(rpc.pending);
+  if (path === "connect-json") {
+    return wrk(COMPLETE_PATH, connectJsonBody(route.model), {
+      ...route.headers,
+      "connect-protocol-version": "1",
+    });
+  }
+  if (path === "grpc") {
+    return h2(COMPLETE_PATH, grpcCompleteBody(rpc, route.model), {
+      ...route.headers,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+  }
+  throw new Error(`unknown --path ${path}; known: rest-h1, rest-h2c, connect-json, grpc`);
+}
+
 async function main() {
   installCleanupHandlers();
   ensureLoadGenerators((message) => process.stderr.write(`${message}\n`));
@@ -87,15 +134,8 @@ async function main() {
   });
   if (started.skipped !== undefined) throw new Error(started.skipped);
   const route = definition.route("openai", started);
-  const load = (seconds) =>
-    runWrk({
-      port: started.port,
-      path: route.path,
-      body: chatBody(route.model, options.stream),
-      headers: route.headers,
-      connections: Number(options.connections),
-      seconds,
-    });
+  const connections = Number(options.connections);
+  const load = await loadFor(options.path, { started, route, connections, runDir });
   await upstream.configure({});
   await load(3);
   const before = new Set(existsSync(options.out) ? readdirSync(options.out) : []);
@@ -115,7 +155,7 @@ async function main() {
   if (written === undefined) throw new Error("no profile was written");
   const file = join(options.out, written);
   process.stdout.write(
-    `${options.arm}: ${result.rps.toFixed(0)} req/s, ${cpuPerRequest.toFixed(0)} CPU-µs per request ` +
+    `${options.arm} ${options.path}: ${result.rps.toFixed(0)} req/s, ${cpuPerRequest.toFixed(0)} CPU-µs per request ` +
       `(profiler on; sampling inflates it), ${result.errors} errors\nprofile: ${file}\n\n`,
   );
   process.stdout.write(`${summarize(JSON.parse(readFileSync(file, "utf8")), Number(options.top))}\n`);

@@ -25,6 +25,7 @@ import { saturation } from "./scenarios/saturation.mjs";
 import { streamThroughput } from "./scenarios/stream-throughput.mjs";
 import { translatedProvider } from "./scenarios/translated-provider.mjs";
 import { expectedTokens, ttftFidelity } from "./scenarios/ttft-fidelity.mjs";
+import { workerScaling } from "./scenarios/worker-scaling.mjs";
 
 const SCENARIOS = [
   latencyFloor,
@@ -35,6 +36,7 @@ const SCENARIOS = [
   manyStreams,
   connectRpc,
   translatedProvider,
+  workerScaling,
 ];
 const BENCH_DIR = fileURLToPath(new URL("./", import.meta.url));
 
@@ -54,7 +56,7 @@ const { values: options } = parseArgs({
 if (options.help) {
   process.stdout.write(
     [
-      "usage: npm run bench -- [--smoke] [--reps=N] [--arms=direct,bare,switchboard,portkey]",
+      "usage: npm run bench -- [--smoke] [--reps=N] [--arms=direct,bare,switchboard,switchboard-key,portkey]",
       "                        [--scenarios=latency-floor,saturation,...] [--out=DIR] [--no-fail]",
       `scenarios: ${SCENARIOS.map((scenario) => scenario.id).join(", ")}`,
       "",
@@ -250,7 +252,7 @@ async function main() {
   const smoke = options.smoke;
   const reps = Number(options.reps ?? (smoke ? 1 : 3));
   const armNames = (
-    options.arms ?? (smoke ? "direct,switchboard,portkey" : "direct,bare,switchboard,portkey")
+    options.arms ?? (smoke ? "direct,switchboard,portkey" : "direct,bare,switchboard,switchboard-key,portkey")
   ).split(",");
   const wanted = options.scenarios?.split(",") ?? SCENARIOS.map((scenario) => scenario.id);
   const machine = machineFacts();
@@ -272,7 +274,7 @@ async function main() {
   const errors = {};
   for (const scenario of SCENARIOS) {
     if (!wanted.includes(scenario.id)) continue;
-    if (smoke && (scenario.id === "provider-like" || scenario.id === "translated-provider")) continue;
+    if (smoke && ["provider-like", "translated-provider", "worker-scaling"].includes(scenario.id)) continue;
     log(`scenario ${scenario.title}`);
     try {
       results[scenario.id] = await scenario.run(context);

@@ -1,18 +1,32 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
+import { EmbeddingsService } from "../gen/switchboard/v1/embeddings_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
+import type { GatewayConfig } from "./config/gateway-config.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService } from "./connect/chat-service.js";
 import { rewriteDecodeErrors } from "./connect/decode-errors.js";
+import { createEmbeddingsService } from "./connect/embeddings-service.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
+import { createUnaryFastPath } from "./connect/unary-fast-path.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
 import type { Metering } from "./core/chat/metering.js";
+import { EmbeddingsGateway } from "./core/embeddings/embeddings-gateway.js";
 import type { Deployment } from "./core/types/deployment.js";
 import { createLogger, type Logger } from "./logging/logger.js";
+import {
+  type DeploymentHealth,
+  GatewayMetrics,
+  type GatewayMetricsOptions,
+} from "./observability/metrics.js";
+import { Readiness, type ReadinessOptions } from "./observability/readiness.js";
 import { ProviderInvoker } from "./providers/provider-invoker.js";
 import { getProvider } from "./providers/registry.js";
 import { UpstreamExecutor } from "./providers/shared/execute.js";
+import { DEFAULT_RESPONSE_RETENTION_DAYS, type ResponseStore } from "./responses/response-store.js";
+import { SqlResponseStore } from "./responses/sql-response-store.js";
+import { metricsRoute } from "./rest/observability-routes.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
 import { withMatrixAccess } from "./rest/route-access.js";
 import { Router, type RouterOptions } from "./router/router.js";
@@ -22,6 +36,7 @@ import { ResilientStateStore } from "./router/state/resilient-state-store.js";
 import type { RouterStateStore } from "./router/state/state-store.js";
 import { type ConnectionLimits, type RunningServer, startServer } from "./server.js";
 import { registerSecrets, secretsIn, secretsInEnv } from "./shared/secret-scrubber.js";
+import { type GatewayDatabase, openDatabase } from "./store/database.js";
 
 /** Router options, plus where its shared state lives (the store is built here, at the composition root). */
 export type RouterSettings = Partial<RouterOptions> & {
@@ -55,8 +70,22 @@ export interface AppOptions {
   metering?: Metering;
   /** What one client connection may cost (src/server/connection-limits.ts); defaults for what is absent. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /**
+   * The OpenAI Responses surface's conversation store (main.ts: a SqlResponseStore over the gateway's database)
+   * and its retention; without a store, one in an in-memory SQLite database of this process.
+   */
+  responses?: { store?: ResponseStore; retentionDays?: number };
   /** Secrets beyond the deployments' credentials (the master key, connection-string passwords) to scrub. */
   secrets?: Iterable<string | undefined>;
+  /** `GET /metrics` (on by default) and what `/health/readiness` checks (docs/observability.md). */
+  observability?: ObservabilityOptions;
+}
+
+export interface ObservabilityOptions {
+  /** false: no `/metrics` route and no observer on the request path. */
+  metrics?: false | (GatewayMetricsOptions & { auth?: "master_key" | "none" });
+  /** Dependencies readiness probes; absent: readiness reports shutdown only. */
+  readiness?: ReadinessOptions;
 }
 
 /**
@@ -103,19 +132,60 @@ export async function startApp(options: AppOptions): Promise<App> {
           },
         }));
   const router = new Router(catalog, invoker, { ...routerOptions, stateStore });
+  const observability = options.observability ?? {};
+  const readiness =
+    observability.readiness === undefined ? undefined : new Readiness(observability.readiness);
+  const metricsOptions = observability.metrics === false ? undefined : (observability.metrics ?? {});
+  const metrics =
+    metricsOptions === undefined
+      ? undefined
+      : new GatewayMetrics(metricsOptions, {
+          deployments: () => deploymentHealth(options.deployments, stateStore),
+          ...(observability.readiness?.journalDepth !== undefined
+            ? { journalDepth: observability.readiness.journalDepth }
+            : {}),
+        });
   const gateway = new ChatGateway(router, {
     catalog,
     dropParams: options.dropParams ?? false,
     tokenCounter: invoker,
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
+    ...(metrics !== undefined ? { observer: metrics } : {}),
+  });
+  // Embeddings: the same router, catalog and metering as chat (core/embeddings).
+  const embeddings = new EmbeddingsGateway(router, {
+    catalog,
+    servesEmbeddings: (provider) => {
+      const adapter = getProvider(provider);
+      return adapter?.kind === "http" && adapter.embeddings !== undefined;
+    },
+    dropParams: options.dropParams ?? false,
+    ...(options.metering !== undefined ? { metering: options.metering } : {}),
   });
   const authenticator =
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };
-  const rest = new RestShim({ gateway, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health }, [
-    // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
-    ...withMatrixAccess([...coreRestRoutes(), ...(options.extraRestRoutes ?? [])]),
-  ]);
+  const ownResponseDatabase =
+    options.responses?.store === undefined ? await openDatabase({ sqlitePath: ":memory:" }) : undefined;
+  const responses = {
+    store: options.responses?.store ?? new SqlResponseStore((ownResponseDatabase as GatewayDatabase).db),
+    retentionMs: (options.responses?.retentionDays ?? DEFAULT_RESPONSE_RETENTION_DAYS) * 86_400_000,
+  };
+  const rest = new RestShim(
+    { gateway, embeddings, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health, responses },
+    [
+      // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
+      ...withMatrixAccess([
+        ...coreRestRoutes(readiness),
+        ...(metrics !== undefined && metricsOptions?.auth !== "none" ? [metricsRoute(metrics)] : []),
+        ...(options.extraRestRoutes ?? []),
+      ]),
+      // `metrics_auth: none`: an explicit choice in the config, outside the matrix.
+      ...(metrics !== undefined && metricsOptions?.auth === "none"
+        ? [{ ...metricsRoute(metrics), access: "public" as const }]
+        : []),
+    ],
+  );
   const server = await startServer({
     host: options.host,
     port: options.port,
@@ -125,10 +195,19 @@ export async function startApp(options: AppOptions): Promise<App> {
     interceptors: [authAndLogInterceptor(authenticator, logger), authorizationInterceptor()],
     routes: (connectRouter) => {
       connectRouter.service(ChatService, createChatService(gateway));
+      connectRouter.service(EmbeddingsService, createEmbeddingsService(embeddings));
       options.extraConnectRoutes?.(connectRouter);
       rewriteDecodeErrors(connectRouter);
     },
     fallback: rest.handle,
+    fastPath: createUnaryFastPath({
+      gateway,
+      authenticator,
+      logger,
+      readMaxBytes: options.maxBodyBytes,
+      // The adapter's (server.ts): a JSON field this server does not know is InvalidArgument.
+      jsonOptions: { ignoreUnknownFields: false },
+    }),
   });
   let closing: Promise<void> | undefined;
   return {
@@ -142,6 +221,8 @@ export async function startApp(options: AppOptions): Promise<App> {
         await server.close(graceMs);
         await invoker.close();
         await stateStore.close();
+        await readiness?.close();
+        await ownResponseDatabase?.close();
         await options.onClose?.();
       })();
       return closing;
@@ -157,6 +238,69 @@ export function catalogOf(
   return new ConfiguredModelCatalog(deployments, {
     aliases: router.aliases ?? {},
     hiddenAliases: router.hiddenAliases ?? [],
-    capabilitiesOf: (provider) => getProvider(provider)?.capabilities ?? [],
+    capabilitiesOf: (provider) => {
+      const adapter = getProvider(provider);
+      if (adapter === undefined) return [];
+      return adapter.kind === "http" && adapter.embeddings !== undefined
+        ? [...adapter.capabilities, "embeddings"]
+        : adapter.capabilities;
+    },
   });
+}
+
+/** Each deployment's routing state, read from the router's state store at scrape time. */
+async function deploymentHealth(
+  deployments: readonly Deployment[],
+  stateStore: RouterStateStore,
+): Promise<DeploymentHealth[]> {
+  const states = await stateStore.snapshot(
+    deployments.map((deployment) => deployment.id),
+    Date.now(),
+  );
+  return deployments.map((deployment) => {
+    const health = states.get(deployment.id)?.health ?? "healthy";
+    return {
+      deployment: deployment.id,
+      modelGroup: deployment.modelName,
+      provider: deployment.provider,
+      model: deployment.model,
+      state: health === "healthy" ? 0 : health === "half-open" ? 1 : 2,
+    };
+  });
+}
+
+/** The router settings of a loaded config (main.ts for the proxy, the library's `Router`). */
+export function routerSettingsOf(config: GatewayConfig): RouterSettings {
+  const router = config.router;
+  const options: RouterSettings = {
+    aliases: Object.fromEntries(
+      Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
+    ),
+    hiddenAliases: Object.entries(router.modelGroupAlias)
+      .filter(([, target]) => target.hidden)
+      .map(([alias]) => alias),
+    routingStrategy: router.routingStrategy,
+    retryAfterMs: router.retryAfterMs,
+    retryPolicy: router.retryPolicy,
+    allowedFailsPolicy: router.allowedFailsPolicy,
+    disableCooldowns: router.disableCooldowns,
+    fallbacks: router.fallbacks,
+    contextWindowFallbacks: router.contextWindowFallbacks,
+    contentPolicyFallbacks: router.contentPolicyFallbacks,
+    defaultFallbacks: router.defaultFallbacks,
+    maxFallbacks: router.maxFallbacks,
+    enablePreCallChecks: router.enablePreCallChecks,
+    defaultMaxParallelRequests: router.defaultMaxParallelRequests,
+    allowRequestFallbacks: router.allowRequestFallbacks,
+    hedgeAfterMs: router.hedgeAfterMs,
+  };
+  if (router.numRetries !== undefined) options.numRetries = router.numRetries;
+  if (router.timeoutMs !== undefined) options.timeoutMs = router.timeoutMs;
+  if (router.streamTimeoutMs !== undefined) options.streamTimeoutMs = router.streamTimeoutMs;
+  if (router.allowedFails !== undefined) options.allowedFails = router.allowedFails;
+  if (router.cooldownTimeMs !== undefined) options.cooldownMs = router.cooldownTimeMs;
+  const buffer = router.routingStrategyArgs["lowest_latency_buffer"];
+  if (typeof buffer === "number" && buffer >= 0) options.lowestLatencyBuffer = buffer;
+  if (config.redisUrl !== undefined) options.redis = { url: config.redisUrl };
+  return options;
 }

@@ -4,6 +4,7 @@ import { MasterKeyAuthenticator } from "./auth/authenticator.js";
 import { createKeysService } from "./connect/keys-service.js";
 import { type InvalidationBus, LocalInvalidationBus, RedisInvalidationBus } from "./keys/invalidation-bus.js";
 import { KeyAuthenticator } from "./keys/key-authenticator.js";
+import type { KeyGenerateParams } from "./keys/key-generate-params.js";
 import { KeyManager } from "./keys/key-manager.js";
 import { SqlKeyStore } from "./keys/sql-key-store.js";
 import type { Logger } from "./logging/logger.js";
@@ -27,6 +28,8 @@ export interface KeysModuleOptions {
   cacheTtlMs?: number | undefined;
   /** Key cache TTL otherwise: the bound on how long a revoked key can still pass on another replica. */
   degradedCacheTtlMs?: number | undefined;
+  /** litellm_settings.default_key_generate_params / upperbound_key_generate_params, for /key/generate. */
+  keyGenerateParams?: KeyGenerateParams | undefined;
 }
 
 /** Everything the keys issue adds to the gateway, ready to hand to startApp. */
@@ -87,7 +90,7 @@ export async function openKeysModule(options: KeysModuleOptions): Promise<KeysMo
     manager,
     authenticator,
     bus,
-    restRoutes: keyRestRoutes(manager, () => spend),
+    restRoutes: keyRestRoutes(manager, () => spend, options.keyGenerateParams),
     attachSpend(source) {
       spend = source;
     },

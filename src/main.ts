@@ -1,51 +1,41 @@
 import { readFileSync } from "node:fs";
-import { catalogOf, type RouterSettings, registerConfiguredSecrets, startApp } from "./app.js";
-import { resolveMasterKey, WeakMasterKeyError } from "./auth/master-key.js";
+import { availableParallelism } from "node:os";
+import { catalogOf, registerConfiguredSecrets, routerSettingsOf, startApp } from "./app.js";
+import { resolveMasterKey } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
+import {
+  announceListening,
+  isClusterWorker,
+  leaveCluster,
+  onPrimaryGone,
+  planWorkers,
+  runPrimary,
+  workerLogger,
+} from "./cluster/workers.js";
 import { formatCheckReport } from "./config/check.js";
 import { ConfigError } from "./config/config-error.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
+import { databaseProbe, redisProbe } from "./observability/readiness.js";
+import { SqlResponseStore } from "./responses/sql-response-store.js";
 import { closeOnSignal } from "./server/shutdown.js";
 import { ensurePrivateDirectory } from "./shared/private-files.js";
 import { urlPasswords } from "./shared/secret-scrubber.js";
 import { openUsageModule } from "./usage-module.js";
 
-function routerOptions(config: GatewayConfig): RouterSettings {
-  const router = config.router;
-  const options: RouterSettings = {
-    aliases: Object.fromEntries(
-      Object.entries(router.modelGroupAlias).map(([alias, target]) => [alias, target.model]),
-    ),
-    hiddenAliases: Object.entries(router.modelGroupAlias)
-      .filter(([, target]) => target.hidden)
-      .map(([alias]) => alias),
-    routingStrategy: router.routingStrategy,
-    retryAfterMs: router.retryAfterMs,
-    retryPolicy: router.retryPolicy,
-    allowedFailsPolicy: router.allowedFailsPolicy,
-    disableCooldowns: router.disableCooldowns,
-    fallbacks: router.fallbacks,
-    contextWindowFallbacks: router.contextWindowFallbacks,
-    contentPolicyFallbacks: router.contentPolicyFallbacks,
-    defaultFallbacks: router.defaultFallbacks,
-    maxFallbacks: router.maxFallbacks,
-    enablePreCallChecks: router.enablePreCallChecks,
-    defaultMaxParallelRequests: router.defaultMaxParallelRequests,
-    allowRequestFallbacks: router.allowRequestFallbacks,
-    hedgeAfterMs: router.hedgeAfterMs,
-  };
-  if (router.numRetries !== undefined) options.numRetries = router.numRetries;
-  if (router.timeoutMs !== undefined) options.timeoutMs = router.timeoutMs;
-  if (router.streamTimeoutMs !== undefined) options.streamTimeoutMs = router.streamTimeoutMs;
-  if (router.allowedFails !== undefined) options.allowedFails = router.allowedFails;
-  if (router.cooldownTimeMs !== undefined) options.cooldownMs = router.cooldownTimeMs;
-  const buffer = router.routingStrategyArgs["lowest_latency_buffer"];
-  if (typeof buffer === "number" && buffer >= 0) options.lowestLatencyBuffer = buffer;
-  if (config.redisUrl !== undefined) options.redis = { url: config.redisUrl };
-  return options;
+/** The package version (built: dist/src/main.js; from source: src/main.ts). */
+function packageVersion(): string {
+  for (const path of ["../../package.json", "../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8")) as { version?: unknown };
+      if (typeof pkg.version === "string") return pkg.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return "unknown";
 }
 
 function banner(url: string, config: GatewayConfig, generatedKey: string | undefined): string {
@@ -64,6 +54,10 @@ function banner(url: string, config: GatewayConfig, generatedKey: string | undef
       `    ${generatedKey}`,
       "Set SWITCHBOARD_MASTER_KEY or general_settings.master_key to choose your own.",
     );
+  }
+  if (config.warnings.length > 0) {
+    lines.push("", `Config warnings (${config.warnings.length}):`);
+    for (const warning of config.warnings) lines.push(`  - ${warning}`);
   }
   lines.push(
     "",
@@ -96,10 +90,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (command.kind === "version") {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-      version: string;
-    };
-    process.stdout.write(`switchboard ${pkg.version}\n`);
+    process.stdout.write(`switchboard ${packageVersion()}\n`);
     return 0;
   }
   let config: GatewayConfig;
@@ -122,31 +113,49 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const secrets = [config.masterKey, ...urlPasswords(config.databaseUrl), ...urlPasswords(config.redisUrl)];
   registerConfiguredSecrets(config.deployments, secrets);
-  const logger = createLogger();
-  for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  const logger = workerLogger(createLogger());
+  if (!isClusterWorker()) for (const warning of config.warnings) logger.warn({ config: true }, warning);
+  // The JSON logger buffers stdout: flush so the warnings appear now, not at shutdown (they are also on the banner).
+  logger.flush();
+  // Refused before anything is written (a generated master key would otherwise be stored and never shown).
+  const plan = isClusterWorker()
+    ? { workers: 1 }
+    : planWorkers({
+        requested: command.workers,
+        redisUrl: config.redisUrl,
+        databaseUrl: config.databaseUrl,
+        cores: availableParallelism(),
+      });
+  if ("refused" in plan) {
+    process.stderr.write(`${plan.refused}\n`);
+    return 1;
+  }
   // Local state is the gateway user's alone: the data directory is 0700 (narrowed if an older run made it 0755).
   ensurePrivateDirectory(config.dataDir);
-  let masterKey: Awaited<ReturnType<typeof resolveMasterKey>>;
-  try {
-    masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
-  } catch (error) {
-    if (error instanceof WeakMasterKeyError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  const masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
   // A generated master key is shown once on the banner (stderr), and scrubbed from everything else.
   if (masterKey.generated !== undefined) secrets.push(masterKey.generated);
   registerConfiguredSecrets([], secrets);
+  if (plan.workers > 1 && !isClusterWorker()) {
+    // --workers: the primary (master key bootstrapped above, once) forks the workers and serves nothing itself.
+    const code = await runPrimary({
+      workers: plan.workers,
+      logger,
+      shutdownGraceMs: config.server.shutdownGraceMs,
+      onReady: (url) => process.stderr.write(`${banner(url, config, masterKey.generated)}\n`),
+    });
+    logger.flush();
+    return code;
+  }
   const keys = await openKeysModule({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     redisUrl: config.redisUrl,
     masterKey,
     logger,
+    keyGenerateParams: config.litellmSettings.keyGenerateParams,
   });
-  const router = routerOptions(config);
+  const router = routerSettingsOf(config);
   // One model catalog for the gateway, the router and usage.
   const catalog = catalogOf(config.deployments, router);
   const usage = await openUsageModule({
@@ -156,6 +165,7 @@ async function main(argv: readonly string[]): Promise<number> {
     dataDir: config.dataDir,
     redisUrl: config.redisUrl,
     logger,
+    proxyBudget: config.litellmSettings.proxyBudget,
   });
   keys.attachSpend(usage.reader);
   const app = await startApp({
@@ -177,7 +187,27 @@ async function main(argv: readonly string[]): Promise<number> {
       usage.connectRoutes(router);
     },
     metering: usage.meter,
+    // Stored responses (previous_response_id) live in the gateway's database, shared by every replica and worker.
+    responses: { store: new SqlResponseStore(keys.database.db) },
     secrets,
+    observability: {
+      metrics: config.server.metrics.enabled
+        ? { auth: config.server.metrics.auth, litellmNames: config.server.metrics.litellmNames }
+        : false,
+      readiness: {
+        database: databaseProbe(keys.database.db),
+        ...(config.redisUrl !== undefined
+          ? {
+              redis: {
+                ...redisProbe(config.redisUrl),
+                required: process.env["SWITCHBOARD_LIMITS_ON_REDIS_FAILURE"] === "fail_closed",
+              },
+            }
+          : {}),
+        journalDepth: () => usage.ledger.backlog(),
+        version: packageVersion(),
+      },
+    },
     // In-flight requests have finished (and settled) before this runs: drain the ledger, then close the database.
     onClose: async () => {
       await usage.close();
@@ -186,7 +216,10 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   // Signal handlers first, then the banner: whoever reads the URL may signal at once.
   const stopped = closeOnSignal(app, { graceMs: config.server.shutdownGraceMs, logger });
-  process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
+  // A worker whose primary is gone drains the same way as on SIGTERM.
+  onPrimaryGone(() => process.kill(process.pid, "SIGTERM"));
+  if (isClusterWorker()) announceListening(app.url);
+  else process.stderr.write(`${banner(app.url, config, masterKey.generated)}\n`);
   logger.info({ url: app.url, deployments: config.deployments.length }, "listening");
   await stopped;
   logger.info({}, "stopped");
@@ -197,11 +230,13 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    leaveCluster();
   },
   (error: unknown) => {
     process.stderr.write(
       `switchboard failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     process.exitCode = 1;
+    leaveCluster();
   },
 );

@@ -33,6 +33,11 @@ export interface ServerOptions {
   ) => void;
   /** Largest Connect/gRPC message we read, bytes. */
   readMaxBytes: number;
+  /** Takes the requests it can serve without the Connect adapter (unary RPCs: connect/unary-fast-path.ts). */
+  fastPath?: (
+    request: IncomingMessage | Http2ServerRequest,
+    response: ServerResponse | Http2ServerResponse,
+  ) => boolean;
   /** What one connection may cost; DEFAULT_CONNECTION_LIMITS for what is not given. */
   limits?: Partial<ConnectionLimits>;
 }
@@ -161,7 +166,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     response.once("finish", finish);
     response.once("close", finish);
     guardBody(request, response, limits.bodyIdleTimeoutMs);
-    handler(request, response);
+    if (options.fastPath?.(request, response) !== true) handler(request, response);
   };
 
   const admitHttp2 = (request: Http2ServerRequest, response: Http2ServerResponse) => {
@@ -188,7 +193,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     response.once("finish", finish);
     response.once("close", finish);
     guardBody(request, response, limits.bodyIdleTimeoutMs);
-    handler(request, response);
+    if (options.fastPath?.(request, response) !== true) handler(request, response);
   };
 
   const trackSession = (session: Http2Session) => {

@@ -51,6 +51,8 @@ export interface UsageModuleOptions {
   database: GatewayDatabase;
   deployments: readonly Deployment[];
   aliases?: Readonly<Record<string, string>>;
+  /** LiteLLM's proxy-wide budget (litellm_settings.max_budget / budget_duration). */
+  proxyBudget?: { maxBudget: number; budgetDuration?: string | undefined } | undefined;
   /** The catalog the gateway and router use (main.ts shares one); absent: built from deployments and aliases. */
   catalog?: ModelCatalog;
   /** The journal lives in `<dataDir>/usage-journal`. */
@@ -149,7 +151,8 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
       const { scope, id, model } = rule.subject;
       const totals = await store.totals(
         {
-          ...(scope === "key" ? { keyId: id } : { teamId: id }),
+          // The proxy-wide budget counts every row.
+          ...(scope === "key" ? { keyId: id } : scope === "team" ? { teamId: id } : {}),
           ...(model !== undefined ? { modelPattern: model } : {}),
         },
         windowStart === undefined ? undefined : new Date(windowStart).toISOString(),
@@ -176,6 +179,7 @@ export async function openUsageModule(options: UsageModuleOptions): Promise<Usag
     limiter,
     ledger,
     logger,
+    proxyBudget: options.proxyBudget,
   });
   for (const deployment of options.deployments) {
     if (!deployment.model.includes("*") && prices.forDeployment(deployment) === undefined)

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCommand, startChild, waitForHttp } from "./processes.mjs";
+import { httpCall, runCommand, startChild, waitForHttp } from "./processes.mjs";
 import { ensurePortkey } from "./tools.mjs";
 
 const BENCH_DIR = fileURLToPath(new URL("../", import.meta.url));
@@ -68,6 +68,40 @@ function switchboardConfig(upstreamPort) {
   ].join("\n");
 }
 
+/** Starts the gateway from dist/ (rebuilt when stale) with the bench config; `extraArgs`/`env` for variants. */
+export async function startSwitchboard({
+  upstream,
+  logFile,
+  runDir,
+  log,
+  nodeArgs = [],
+  profileDir,
+  extraArgs = [],
+  env = {},
+}) {
+  const bin = join(REPO_DIR, "bin", "switchboard.js");
+  if (!existsSync(bin)) return { skipped: "bin/switchboard.js does not exist (gateway not merged)" };
+  if (distIsStale()) {
+    log("building dist/ for the Switchboard arm (npm run build)");
+    const build = await runCommand("npm", ["run", "build"], { timeoutMs: 300_000, env: process.env });
+    if (build.code !== 0)
+      return { skipped: `npm run build failed: ${(build.stdout + build.stderr).slice(-500)}` };
+  }
+  const port = await freePort();
+  const configFile = join(runDir, "switchboard.yaml");
+  writeFileSync(configFile, switchboardConfig(upstream.port));
+  const args = [bin, "--config", configFile, "--port", String(port), "--host", "127.0.0.1", ...extraArgs];
+  const started = await startChild({
+    command: process.execPath,
+    args: [...nodeArgs, "--import", LOOPBACK_PRELOAD, ...args],
+    // Each gateway its own data directory (SQLite, journal): arms never share a database.
+    env: { ...childEnv(profileDir), SWITCHBOARD_DATA_DIR: join(runDir, `switchboard-data-${port}`), ...env },
+    logFile,
+  });
+  await waitForHttp(port, "/health/liveliness", 60_000);
+  return { pid: started.pid, port, child: started.child };
+}
+
 /**
  * Arm definitions. `start({ upstream, logFile, runDir, log, nodeArgs, profileDir })` (nodeArgs: extra node flags
  * such as a profiling preload) returns `{ pid, port }` (pid = the process whose CPU and memory are measured) or
@@ -117,33 +151,48 @@ export const ARMS = {
   },
   switchboard: {
     label: "Switchboard",
-    async start({ upstream, logFile, runDir, log, nodeArgs = [], profileDir }) {
-      const bin = join(REPO_DIR, "bin", "switchboard.js");
-      if (!existsSync(bin)) return { skipped: "bin/switchboard.js does not exist (gateway not merged)" };
-      if (distIsStale()) {
-        log("building dist/ for the Switchboard arm (npm run build)");
-        const build = await runCommand("npm", ["run", "build"], { timeoutMs: 300_000, env: process.env });
-        if (build.code !== 0)
-          return { skipped: `npm run build failed: ${(build.stdout + build.stderr).slice(-500)}` };
-      }
-      const port = await freePort();
-      const configFile = join(runDir, "switchboard.yaml");
-      writeFileSync(configFile, switchboardConfig(upstream.port));
-      const args = [bin, "--config", configFile, "--port", String(port), "--host", "127.0.0.1"];
-      const started = await startChild({
-        command: process.execPath,
-        args: [...nodeArgs, "--import", LOOPBACK_PRELOAD, ...args],
-        env: childEnv(profileDir),
-        logFile,
-      });
-      await waitForHttp(port, "/health/liveliness", 60_000);
-      return { pid: started.pid, port, child: started.child };
-    },
+    start: startSwitchboard,
     route(kind) {
       return {
         path: "/v1/chat/completions",
         model: kind === "anthropic" ? "bench-anthropic" : "bench",
         headers: { authorization: `Bearer ${MASTER_KEY}` },
+      };
+    },
+  },
+  "switchboard-key": {
+    label: "Switchboard, virtual key",
+    /**
+     * The tenant path: the same gateway, called with a virtual key that has a budget and an rpm limit (both far
+     * above what the run spends), so every request is authenticated by key lookup, reserved against the budget,
+     * counted against the rpm limit and settled.
+     */
+    async start(options) {
+      const started = await startSwitchboard(options);
+      if (started.skipped !== undefined) return started;
+      const created = await httpCall({
+        port: started.port,
+        method: "POST",
+        path: "/key/generate",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          key_alias: "bench-tenant",
+          max_budget: 1_000_000,
+          budget_duration: "30d",
+          rpm_limit: 100_000_000,
+        }),
+      });
+      const key = created.status === 200 ? JSON.parse(created.text).key : undefined;
+      if (typeof key !== "string") {
+        return { skipped: `POST /key/generate answered ${created.status}: ${created.text.slice(0, 200)}` };
+      }
+      return { ...started, virtualKey: key, note: "virtual key with budget + rpm limit" };
+    },
+    route(kind, started) {
+      return {
+        path: "/v1/chat/completions",
+        model: kind === "anthropic" ? "bench-anthropic" : "bench",
+        headers: { authorization: `Bearer ${started.virtualKey}` },
       };
     },
   },

@@ -31,8 +31,14 @@ export function markdownTable(header, rows) {
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
-const ARM_ORDER = ["direct", "bare", "switchboard", "portkey"];
-const ARM_LABELS = { direct: "direct", bare: "bare pipe", switchboard: "Switchboard", portkey: "Portkey" };
+const ARM_ORDER = ["direct", "bare", "switchboard", "switchboard-key", "portkey"];
+const ARM_LABELS = {
+  direct: "direct",
+  bare: "bare pipe",
+  switchboard: "Switchboard",
+  "switchboard-key": "Switchboard, virtual key",
+  portkey: "Portkey",
+};
 
 /**
  * The usual scenario table. `result` maps arm name → measured fields; each row spec gives `label`, `get(fields)`,
@@ -47,6 +53,7 @@ export function armTable(result, rowSpecs) {
     "Switchboard vs direct",
     "Portkey vs direct",
     "Switchboard vs Portkey",
+    "Switchboard ÷ bare pipe (master key / virtual key)",
     "target",
   ];
   const rows = rowSpecs.map((spec) => {
@@ -58,6 +65,9 @@ export function armTable(result, rowSpecs) {
       spec.vsDirect ? compare(spec.vsDirect, value("switchboard"), value("direct"), digits) : "",
       spec.vsDirect ? compare(spec.vsDirect, value("portkey"), value("direct"), digits) : "",
       spec.vsPortkey ? compare(spec.vsPortkey, value("switchboard"), value("portkey"), digits) : "",
+      spec.vsBare
+        ? `${compare("ratio", value("switchboard"), value("bare"))} / ${compare("ratio", value("switchboard-key"), value("bare"))}`
+        : "",
       spec.target ?? "",
     ];
   });

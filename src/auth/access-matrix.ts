@@ -41,6 +41,7 @@ const READ_OWN: Record<PrincipalRole, Access> = {
 const KEYS = "/switchboard.v1.KeysService";
 const CHAT = "/switchboard.v1.ChatService";
 const USAGE = "/switchboard.v1.UsageService";
+const EMBEDDINGS = "/switchboard.v1.EmbeddingsService";
 
 /**
  * The authorization matrix: every REST route ("METHOD /path", as in the route table) and every RPC
@@ -53,6 +54,8 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   "GET /health/liveliness": "public",
   "GET /health/liveness": "public",
   "GET /health/readiness": "public",
+  // Prometheus metrics: the master key by default; `general_settings.metrics_auth: none` makes it public.
+  "GET /metrics": ADMIN_ONLY,
 
   // Calling models (viewers read usage only).
   "POST /v1/chat/completions": CALLS_MODELS,
@@ -64,9 +67,18 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   // The Anthropic Messages surface (Anthropic SDKs, Claude Code).
   "POST /v1/messages": CALLS_MODELS,
   "POST /v1/messages/count_tokens": CALLS_MODELS,
+  // OpenAI Responses; stored responses are further scoped to the key that created them (the handler narrows).
+  "POST /v1/responses": CALLS_MODELS,
+  "POST /responses": CALLS_MODELS,
+  "POST /v1/responses/input_tokens": CALLS_MODELS,
+  "GET /v1/responses/{rest}": CALLS_MODELS,
+  "DELETE /v1/responses/{rest}": CALLS_MODELS,
   [`${CHAT}/Complete`]: CALLS_MODELS,
   [`${CHAT}/Stream`]: CALLS_MODELS,
   [`${CHAT}/ListModels`]: CALLS_MODELS,
+  "POST /v1/embeddings": CALLS_MODELS,
+  "POST /embeddings": CALLS_MODELS,
+  [`${EMBEDDINGS}/Embed`]: CALLS_MODELS,
 
   // Keys over Connect/gRPC.
   [`${KEYS}/CreateKey`]: MANAGERS,

@@ -3,27 +3,11 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { displaySecret, hashSecret } from "./authenticator.js";
 
-/** Shortest master key we accept: a short key is a guessable key (GUARDS 4). */
-export const MIN_MASTER_KEY_LENGTH = 24;
-
 export interface MasterKey {
   hash: Buffer;
   display: string;
   /** Set only on the first start that generated it: print once, never again. */
   generated?: string;
-}
-
-export class WeakMasterKeyError extends Error {
-  constructor() {
-    super(
-      `The master key is too weak: use at least ${MIN_MASTER_KEY_LENGTH} characters with no obvious pattern (e.g. 'sk-' + 32 random hex digits).`,
-    );
-  }
-}
-
-/** Refuses keys that are short, or made of very few distinct characters. */
-export function assertStrongMasterKey(key: string): void {
-  if (key.length < MIN_MASTER_KEY_LENGTH || new Set(key).size < 8) throw new WeakMasterKeyError();
 }
 
 const HASH_FILE = "master-key.sha256";
@@ -33,8 +17,8 @@ const HASH_FILE = "master-key.sha256";
  * under the data directory, and the key itself is returned once for printing.
  */
 export async function resolveMasterKey(configured: string | undefined, dataDir: string): Promise<MasterKey> {
+  // A configured key's strength is judged once, by the config (config/master-key-strength.ts), for check and start.
   if (configured !== undefined) {
-    assertStrongMasterKey(configured);
     return { hash: hashSecret(configured), display: displaySecret(configured) };
   }
   const path = join(dataDir, HASH_FILE);

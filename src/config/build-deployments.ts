@@ -1,3 +1,4 @@
+import { inferProvider } from "../core/catalog/provider-inference.js";
 import type { Deployment, DeploymentParams, ModelInfo } from "../core/types/deployment.js";
 import { deriveDeploymentId } from "./deployment-id.js";
 import { EXTRA_LITELLM_PARAM_KEYS, EXTRA_MODEL_INFO_KEYS } from "./deployment-param-keys.js";
@@ -63,7 +64,7 @@ export function buildDeployments(entries: readonly RawModelEntry[]): BuiltDeploy
 }
 
 /**
- * Splits `provider/model`. With `custom_llm_provider`, the model is taken as-is (minus a repeated provider prefix),
+ * Splits `provider/model`; a bare name gets its provider from the model catalog. With `custom_llm_provider`, the model is taken as-is (minus a repeated provider prefix),
  * as LiteLLM does. Returns a problem (relative to litellm_params) when no provider can be told.
  */
 export function splitProviderModel(
@@ -80,7 +81,9 @@ export function splitProviderModel(
   }
   const slash = model.indexOf("/");
   if (slash < 0) {
-    return `model: '${model}' has no provider prefix; write it as 'provider/model' (e.g. 'openai/${model}') or set custom_llm_provider`;
+    // A bare name (`gpt-4o`, `claude-sonnet-4-6`): the model catalog tells its provider, as LiteLLM does.
+    const inferred = inferProvider(model);
+    return "problem" in inferred ? `model: ${inferred.problem} (or set custom_llm_provider)` : inferred;
   }
   const provider = model.slice(0, slash);
   const rest = model.slice(slash + 1);

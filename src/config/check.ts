@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { catalogVersion } from "../core/catalog/known-models.js";
 import type { Deployment } from "../core/types/deployment.js";
 import { EXTRA_LITELLM_PARAM_KEYS, isSecretParamKey } from "./deployment-param-keys.js";
 import type { FallbackMap, GatewayConfig } from "./gateway-config.js";
@@ -40,10 +42,29 @@ export function formatCheckReport(config: GatewayConfig): string {
   lines.push(
     `Master key: ${config.masterKey === undefined ? "not set (one is generated on first start)" : redactSecret(config.masterKey)}`,
   );
-  lines.push(`Database: ${config.databaseUrl === undefined ? "none" : redactUrl(config.databaseUrl)}`);
+  // Without database_url, keys and usage live in SQLite under the data directory (store/database.ts).
+  lines.push(
+    `Database: ${config.databaseUrl === undefined ? `SQLite (${join(config.dataDir, "switchboard.sqlite")})` : redactUrl(config.databaseUrl)}`,
+  );
   lines.push(`Redis: ${config.redisUrl === undefined ? "none" : redactUrl(config.redisUrl)}`);
   lines.push(`Data directory: ${config.dataDir}`);
   lines.push(`drop_params: ${config.dropParams}`);
+  const { proxyBudget, keyGenerateParams } = config.litellmSettings;
+  if (proxyBudget !== undefined) {
+    lines.push(
+      `Proxy budget: $${proxyBudget.maxBudget}${proxyBudget.budgetDuration === undefined ? " (never resets)" : ` per ${proxyBudget.budgetDuration}`}`,
+    );
+  }
+  if (keyGenerateParams !== undefined) {
+    const defaults = Object.keys(keyGenerateParams.defaults);
+    const bounds = Object.entries(keyGenerateParams.upperBounds).map(
+      ([field, bound]) => `${field} ≤ ${bound}`,
+    );
+    lines.push(
+      `Key generation: defaults ${defaults.length > 0 ? defaults.join(", ") : "none"}; upper bounds ${bounds.length > 0 ? bounds.join(", ") : "none"}`,
+    );
+  }
+  lines.push(`Model catalog: ${catalogVersion()} (prices, limits, provider of bare model names)`);
 
   const { router } = config;
   const routerParts = [`strategy ${router.routingStrategy}`];

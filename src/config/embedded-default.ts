@@ -33,7 +33,7 @@ export const ENV_PROVIDERS: readonly EnvProvider[] = [
     apiKey: "ANTHROPIC_API_KEY",
     apiBase: ["ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"],
   },
-  { provider: "gemini", apiKey: "GEMINI_API_KEY", apiBase: [] },
+  { provider: "gemini", apiKey: "GEMINI_API_KEY", apiBase: ["GEMINI_API_BASE"] },
   { provider: "mistral", apiKey: "MISTRAL_API_KEY", apiBase: ["MISTRAL_API_BASE"] },
   { provider: "cohere", apiKey: "COHERE_API_KEY", apiBase: ["COHERE_API_BASE"] },
   { provider: "groq", apiKey: "GROQ_API_KEY", apiBase: ["GROQ_API_BASE"] },

@@ -45,6 +45,17 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** Per-connection limits set in general_settings; the server's defaults apply to the rest. */
   connectionLimits: ConnectionLimitSettings;
+  /** `GET /metrics` (docs/observability.md). */
+  metrics: MetricsSettings;
+}
+
+export interface MetricsSettings {
+  /** `general_settings.metrics_enabled`, default true. */
+  enabled: boolean;
+  /** `general_settings.metrics_auth`: `master_key` (default) or `none` (public; for a private network). */
+  auth: "master_key" | "none";
+  /** `general_settings.metrics_litellm_names`: also export LiteLLM's `litellm_*` names. Default false. */
+  litellmNames: boolean;
 }
 
 /** The connection limits a config may set (the server's ConnectionLimits, by the same names). */
@@ -148,4 +159,13 @@ export interface LitellmSettings {
   defaultFallbacks: string[];
   setVerbose: boolean;
   jsonLogs: boolean;
+  /**
+   * `default_key_generate_params` / `upperbound_key_generate_params` (LiteLLM field names), applied to every
+   * `/key/generate`; undefined when neither is set.
+   */
+  keyGenerateParams:
+    | { defaults: Record<string, unknown>; upperBounds: Record<string, number | string> }
+    | undefined;
+  /** Proxy-wide budget: `litellm_settings.max_budget`/`budget_duration`, else `general_settings`'s. */
+  proxyBudget: { maxBudget: number; budgetDuration: string | undefined } | undefined;
 }

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { Deployment } from "../core/types/deployment.js";
+import { buildBudgetSettings } from "./budget-settings.js";
 import { buildDeployments } from "./build-deployments.js";
 import { ConfigError } from "./config-error.js";
 import type { EnvLookup } from "./config-leaves.js";
@@ -9,6 +10,8 @@ import { buildEmbeddedDeployments } from "./embedded-default.js";
 import { formatIssues } from "./format-issues.js";
 import type { ConfigSource, ConnectionLimitSettings, GatewayConfig, ServerConfig } from "./gateway-config.js";
 import { UNIMPLEMENTED_LITELLM_KEYS } from "./litellm-unimplemented-keys.js";
+import { MIN_MASTER_KEY_LENGTH, masterKeyWeakness } from "./master-key-strength.js";
+import { withEnvironmentCredentials } from "./provider-env.js";
 import { buildLitellmSettings, buildRouterConfig, checkGroupReferences } from "./router-config.js";
 import {
   createConfigSchema,
@@ -66,8 +69,18 @@ export function parseConfigText(
   text: string,
   options: LoadConfigOptions & { sourcePath?: string },
 ): GatewayConfig {
+  return parseConfigDocument(parseYaml(text, options.sourcePath), options);
+}
+
+/**
+ * Validates an already-parsed config document (YAML text's value, or the object the library's `Router` is given)
+ * and resolves it as loadConfig does.
+ */
+export function parseConfigDocument(
+  document: unknown,
+  options: LoadConfigOptions & { sourcePath?: string },
+): GatewayConfig {
   const source = options.sourcePath;
-  const document = parseYaml(text, source);
   if (document === null || document === undefined) {
     throw new ConfigError(["(top level): the file is empty; it needs at least a model_list"], source);
   }
@@ -94,6 +107,7 @@ export function parseConfigText(
   }
   const built = buildDeployments(raw.model_list ?? []);
   problems.push(...built.problems);
+  built.deployments = withEnvironmentCredentials(built.deployments, options.env, problems);
 
   const warnings = [
     ...ignoredKeyWarnings(ignored),
@@ -129,15 +143,18 @@ function assemble(
   const general = raw.general_settings;
   const server = buildServer(general, options, problems);
   const redisUrl = buildRedisUrl(raw.router_settings, env, problems);
+  const budgets = buildBudgetSettings(raw.litellm_settings, general, problems);
   if (problems.length > 0) {
     throw new ConfigError(problems, source.kind === "file" ? source.path : undefined);
   }
-  const litellmSettings = buildLitellmSettings(raw.litellm_settings);
+  const litellmSettings = { ...buildLitellmSettings(raw.litellm_settings), ...budgets };
+  const masterKey = general?.master_key ?? nonEmpty(env.SWITCHBOARD_MASTER_KEY);
+  checkMasterKey(masterKey, general, env, source, warnings);
   return {
     source,
     deployments,
     server,
-    masterKey: general?.master_key ?? nonEmpty(env.SWITCHBOARD_MASTER_KEY),
+    masterKey,
     databaseUrl: general?.database_url ?? nonEmpty(env.DATABASE_URL),
     redisUrl,
     dataDir: resolve(cwd, nonEmpty(env.SWITCHBOARD_DATA_DIR) ?? general?.data_dir ?? DEFAULT_DATA_DIR),
@@ -146,6 +163,37 @@ function assemble(
     litellmSettings,
     warnings,
   };
+}
+
+/**
+ * A weak master key: a loud warning (LiteLLM accepts it, and published LiteLLM configs carry `sk-1234`-style keys),
+ * or an error with `general_settings.strict_master_key` / `SWITCHBOARD_STRICT_MASTER_KEY=true`. `check` and the
+ * start both come through here, so they never disagree.
+ */
+function checkMasterKey(
+  masterKey: string | undefined,
+  general: RawGeneralSettings | undefined,
+  env: NodeJS.ProcessEnv,
+  source: ConfigSource,
+  warnings: string[],
+): void {
+  if (masterKey === undefined) return;
+  const weakness = masterKeyWeakness(masterKey);
+  if (weakness === undefined) return;
+  const where = general?.master_key !== undefined ? "general_settings.master_key" : "SWITCHBOARD_MASTER_KEY";
+  const strict =
+    general?.strict_master_key ?? /^(1|true|yes)$/i.test(env.SWITCHBOARD_STRICT_MASTER_KEY ?? "");
+  if (strict) {
+    throw new ConfigError(
+      [
+        `${where}: The master key is too weak (${weakness}); use at least ${MIN_MASTER_KEY_LENGTH} random characters (e.g. 'sk-' + 32 random hex digits), or drop strict_master_key.`,
+      ],
+      source.kind === "file" ? source.path : undefined,
+    );
+  }
+  warnings.unshift(
+    `WARNING: ${where} is weak (${weakness}): anyone who guesses it administers this gateway. Use at least ${MIN_MASTER_KEY_LENGTH} random characters (e.g. 'sk-' + 32 random hex digits); set general_settings.strict_master_key: true to refuse weak keys.`,
+  );
 }
 
 function buildServer(
@@ -186,6 +234,11 @@ function buildServer(
     maxRequestBodyBytes: general?.max_request_body_bytes ?? fromMegabytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES,
     shutdownGraceMs: general?.shutdown_grace_ms ?? DEFAULT_SHUTDOWN_GRACE_MS,
     connectionLimits: connectionLimitSettings(general),
+    metrics: {
+      enabled: general?.metrics_enabled ?? true,
+      auth: general?.metrics_auth ?? "master_key",
+      litellmNames: general?.metrics_litellm_names ?? false,
+    },
   };
 }
 

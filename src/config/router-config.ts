@@ -38,6 +38,9 @@ export function buildLitellmSettings(raw: RawLitellmSettings | undefined): Litel
     defaultFallbacks: raw?.default_fallbacks ?? [],
     setVerbose: raw?.set_verbose ?? false,
     jsonLogs: raw?.json_logs ?? false,
+    // Filled by load-config's buildBudgetSettings (it needs general_settings and the problem list).
+    keyGenerateParams: undefined,
+    proxyBudget: undefined,
   };
 }
 

@@ -159,6 +159,10 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     default_fallbacks: leaf.stringList().optional(),
     set_verbose: leaf.boolean().optional(),
     json_logs: leaf.boolean().optional(),
+    max_budget: leaf.nonNegative().optional(),
+    budget_duration: leaf.string().optional(),
+    default_key_generate_params: leaf.jsonObject().optional(),
+    upperbound_key_generate_params: leaf.jsonObject().optional(),
   });
 
   const routerSettings = section("router_settings", {
@@ -203,6 +207,11 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     tls_key_file: leaf.string().optional(),
     data_dir: leaf.string().optional(),
     shutdown_grace_ms: leaf.count().optional(),
+    /** Refuse to start with a weak master key (default: start with a loud warning, as LiteLLM does). */
+    strict_master_key: leaf.boolean().optional(),
+    /** A proxy-wide budget (the LiteLLM guides put it here too); litellm_settings.max_budget is the same. */
+    max_budget: leaf.nonNegative().optional(),
+    budget_duration: leaf.string().optional(),
     // Connection limits (src/server/connection-limits.ts); each has a bounded default.
     max_connections: leaf.positiveCount().optional(),
     first_byte_timeout_ms: leaf.positiveCount().optional(),
@@ -211,6 +220,10 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     body_idle_timeout_ms: leaf.positiveCount().optional(),
     keep_alive_timeout_ms: leaf.positiveCount().optional(),
     max_header_bytes: leaf.positiveCount().optional(),
+    // Observability (docs/observability.md).
+    metrics_enabled: leaf.boolean().optional(),
+    metrics_auth: leaf.oneOf(["master_key", "none"] as const).optional(),
+    metrics_litellm_names: leaf.boolean().optional(),
   });
 
   return section("top", {

@@ -1,6 +1,5 @@
 import type { Interceptor } from "@connectrpc/connect";
-import { accessRule, roleMayCall } from "../auth/access-matrix.js";
-import { GatewayError } from "../core/errors/gateway-error.js";
+import { authorizeRoute } from "./call-auth.js";
 import { principalKey } from "./context.js";
 
 /**
@@ -10,17 +9,10 @@ import { principalKey } from "./context.js";
  */
 export function authorizationInterceptor(): Interceptor {
   return (next) => async (request) => {
-    const route = `/${request.service.typeName}/${request.method.name}`;
-    if (accessRule(route) === "public") return next(request);
-    const principal = request.contextValues.get(principalKey);
-    if (principal === undefined) {
-      throw new GatewayError("authentication", "Authentication required.", { reason: "invalid_api_key" });
-    }
-    if (!roleMayCall(route, principal.role)) {
-      throw new GatewayError("permission_denied", `This key may not call ${route}.`, {
-        reason: "route_not_allowed",
-      });
-    }
+    authorizeRoute(
+      `/${request.service.typeName}/${request.method.name}`,
+      request.contextValues.get(principalKey),
+    );
     return next(request);
   };
 }

@@ -2,6 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   type ChatService,
+  type CompleteRequest,
+  type CompleteResponse,
   ListModelsResponseSchema,
   type StreamResponse,
   StreamResponseSchema,
@@ -11,6 +13,7 @@ import type { ChatContext } from "../core/chat/dispatcher.js";
 import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
 import type { ChatEvent } from "../core/types/chat.js";
 import type { Principal } from "../core/types/principal.js";
+import type { RoutingInfo } from "../core/types/routing.js";
 import { toConnectError } from "./connect-error.js";
 import { principalKey, requestIdKey } from "./context.js";
 import { fromProtoChatRequest } from "./from-proto.js";
@@ -22,12 +25,13 @@ function principalOf(context: HandlerContext): Principal {
   return principal;
 }
 
-function chatContext(context: HandlerContext): ChatContext {
+export function chatContext(context: HandlerContext): ChatContext {
   const timeout = context.timeoutMs();
   return {
     requestId: context.values.get(requestIdKey),
     principal: principalOf(context),
     signal: context.signal,
+    surface: "rpc",
     ...(timeout !== undefined ? { deadline: Date.now() + timeout } : {}),
   };
 }
@@ -39,16 +43,28 @@ function decodePageToken(token: string): number {
   return Number(match[1]);
 }
 
+/**
+ * One Complete call, proto in and proto out: shared by the service below and the unary fast path
+ * (unary-fast-path.ts), so both answer the same message for the same request.
+ */
+export async function completeChat(
+  gateway: ChatGateway,
+  request: CompleteRequest,
+  chat: ChatContext,
+): Promise<{ message: CompleteResponse; routing: RoutingInfo }> {
+  const { response, routing } = await gateway.complete(fromProtoChatRequest(request.request), chat);
+  return { message: toProtoCompleteResponse(response, routing, `chatcmpl-${chat.requestId}`), routing };
+}
+
 /** The Chat service: proto in, the same core as REST, proto out. Nothing provider-specific here. */
 export function createChatService(gateway: ChatGateway): ServiceImpl<typeof ChatService> {
   return {
     async complete(request, context) {
       try {
-        const chat = chatContext(context);
-        const { response, routing } = await gateway.complete(fromProtoChatRequest(request.request), chat);
+        const { message, routing } = await completeChat(gateway, request, chatContext(context));
         context.responseHeader.set("x-switchboard-deployment", routing.deployment);
         context.responseHeader.set("x-switchboard-provider", routing.provider);
-        return toProtoCompleteResponse(response, routing, `chatcmpl-${chat.requestId}`);
+        return message;
       } catch (error) {
         throw toConnectError(error);
       }

@@ -1,14 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { Interceptor } from "@connectrpc/connect";
 import type { Authenticator } from "../auth/authenticator.js";
-import { extractBearer } from "../auth/authenticator.js";
 import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
+import { authenticateCall, requestIdOf } from "./call-auth.js";
 import { toConnectError } from "./connect-error.js";
 import { principalKey, requestIdKey } from "./context.js";
 import { decodeErrorAsInvalidArgument } from "./decode-errors.js";
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Methods callable without a key (none today: even ListModels needs one). */
 export type PublicMethods = ReadonlySet<string>;
@@ -24,18 +21,16 @@ export function authAndLogInterceptor(
 ): Interceptor {
   return (next) => async (request) => {
     const started = performance.now();
-    const incoming = request.header.get("x-request-id");
-    const requestId = incoming !== null && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdOf(request.header.get("x-request-id"));
     request.contextValues.set(requestIdKey, requestId);
     const route = `/${request.service.typeName}/${request.method.name}`;
     let code = "ok";
     try {
       if (!publicMethods.has(route)) {
-        const principal = await authenticator.authenticate(
-          extractBearer({
-            authorization: request.header.get("authorization") ?? undefined,
-            "x-api-key": request.header.get("x-api-key") ?? undefined,
-          }),
+        const principal = await authenticateCall(
+          authenticator,
+          request.header.get("authorization") ?? undefined,
+          request.header.get("x-api-key") ?? undefined,
         );
         request.contextValues.set(principalKey, principal);
       }

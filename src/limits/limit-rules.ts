@@ -17,7 +17,7 @@ export interface LimitRule {
   /** Caller-facing name: "key rpm_limit", "team max_budget (30d)". */
   name: string;
   /** Whose usage the counter counts (seeds long windows from the ledger). */
-  subject: { scope: "key" | "team"; id: string; model?: string | undefined };
+  subject: { scope: "key" | "team" | "proxy"; id: string; model?: string | undefined };
   /** A counter kept only to report spend (no limit of its own): never refuses, and no store-failure refusal. */
   tracking?: boolean;
 }

@@ -1,3 +1,4 @@
+import type { EmbedRequest, EmbedResult } from "../core/embeddings/embed-types.js";
 import { GatewayError } from "../core/errors/gateway-error.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
@@ -8,6 +9,7 @@ import type {
   ProviderCallContext,
 } from "../core/types/provider.js";
 import { anthropicCountTokensAdapter } from "./anthropic/anthropic-count-tokens.js";
+import { invokeEmbeddings } from "./embedding-invoker.js";
 import { forDeploymentProvider } from "./native-only.js";
 import { getProvider } from "./registry.js";
 import {
@@ -106,6 +108,34 @@ export class ProviderInvoker implements AttemptInvoker {
         controller.abort(new Error("consumer stopped"));
       },
     };
+  }
+
+  /** One embeddings attempt: the provider's batches through the executor (embedding-invoker.ts). */
+  async embed(
+    deployment: Deployment,
+    request: EmbedRequest,
+    requestId: string,
+    signal: AbortSignal,
+    limits: AttemptLimits,
+  ): Promise<EmbedResult> {
+    const adapter = this.adapterFor(deployment);
+    if (adapter.kind === "local") {
+      throw new GatewayError("invalid_request", `Provider '${adapter.id}' has no embeddings API.`, {
+        param: "model",
+        reason: "invalid_request",
+      });
+    }
+    return invokeEmbeddings(
+      this.executor,
+      adapter,
+      deployment,
+      request,
+      requestId,
+      signal,
+      limits,
+      (id) =>
+        getProvider(id) !== undefined || id === "google" || id === "vertex" || id === "openai_compatible",
+    );
   }
 
   close(): Promise<void> {

@@ -10,6 +10,7 @@ import { ollamaAdapter, ollamaChatAdapter } from "./ollama/index.js";
 import { openaiProvider } from "./openai/index.js";
 import { openAICompatibleAdapters } from "./openai-compatible/index.js";
 import { vertexProvider } from "./vertex/index.js";
+import { voyageProvider } from "./voyage/index.js";
 
 /**
  * ProviderId → adapter: the one flat table. The id is the prefix of `litellm_params.model`
@@ -27,6 +28,7 @@ const adapters: ProviderAdapter[] = [
   ollamaAdapter,
   ollamaChatAdapter,
   ...openAICompatibleAdapters,
+  voyageProvider,
   mockProvider,
 ];
 

@@ -45,6 +45,7 @@ export async function handleChatCompletions(context: RestContext): Promise<numbe
     requestId,
     principal: context.principal ?? { keyId: "anonymous", role: "user", display: "" },
     signal: abort.signal,
+    surface: "chat_completions",
   };
 
   if (!stream) {

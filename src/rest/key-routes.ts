@@ -4,17 +4,39 @@ import { GatewayError, invalidRequest, toGatewayError } from "../core/errors/gat
 import type { Principal, PrincipalRole } from "../core/types/principal.js";
 import { parseDurationSeconds } from "../keys/durations.js";
 import type { KeyFieldPath, TeamFieldPath } from "../keys/key-fields.js";
+import {
+  applyKeyGenerateParams,
+  type KeyGenerateParams,
+  KeyParamAboveBound,
+} from "../keys/key-generate-params.js";
 import type { KeyDraft, KeyManager, KeyView, TeamDraft, TeamView } from "../keys/key-manager.js";
 import { KEY_PREFIX } from "../keys/key-secret.js";
 import type { Limits, ModelLimit } from "../keys/key-types.js";
+import {
+  LITELLM_KEY_FIELDS,
+  LITELLM_TEAM_FIELDS,
+  LiteLlmFieldRefused,
+  type LiteLlmTreatment,
+  litellmWarnings,
+} from "../keys/litellm-fields.js";
 import { readJsonBody, sendJson } from "./http-io.js";
 import type { RestContext, RestRoute } from "./rest-shim.js";
 
 /**
  * LiteLLM-compatible admin routes (/key/*, /team/*) for users migrating from it, over the same KeyManager as the
  * Keys service. Field names follow LiteLLM where it has them; bodies are strict (an unknown field is a 400
- * naming it). Secrets are accepted in bodies (LiteLLM clients send them) and never in URLs.
+ * naming it). Every field LiteLLM documents is accepted: implemented, or inert with a `warnings` entry in the
+ * response, or refused naming the field where accepting would be unsafe (the table in keys/litellm-fields.ts).
+ * Secrets are accepted in bodies and, for LiteLLM's `GET /key/info?key=sk-…`, in that one query parameter: they
+ * are looked up by hash and never echoed; the access log writes the path without its query.
  */
+
+/** LiteLLM fields without a counterpart here: any JSON value, judged by the table, never stored. */
+function extraFields(table: Record<string, LiteLlmTreatment>, except: readonly string[] = []) {
+  const shape: Record<string, z.ZodOptional<z.ZodUnknown>> = {};
+  for (const field of Object.keys(table)) if (!except.includes(field)) shape[field] = z.unknown().optional();
+  return shape;
+}
 
 const money = z.number().finite().nonnegative().max(1e12);
 const count = z.number().int().nonnegative().max(1e12);
@@ -47,10 +69,22 @@ const keyFields = {
   expires: z.iso.datetime({ offset: true }).nullable().optional(),
   metadata: z.record(z.string(), z.unknown()).nullable().optional(),
   tags: z.array(z.string().max(128)).max(64).nullable().optional(),
+  /** LiteLLM: a blocked key is refused at authentication (block/unblock on update). */
+  blocked: z.boolean().nullable().optional(),
+  /** LiteLLM's key types: llm_api/default are user keys, read_only a viewer key. */
+  key_type: z.enum(["llm_api", "default", "read_only", "management"]).nullable().optional(),
 };
 
-const generateSchema = z.strictObject(keyFields);
-const updateSchema = z.strictObject({ key: keyReference, etag: z.string().optional(), ...keyFields });
+const generateSchema = z.strictObject({ ...keyFields, ...extraFields(LITELLM_KEY_FIELDS) });
+const updateSchema = z.strictObject({
+  key: keyReference,
+  etag: z.string().optional(),
+  ...keyFields,
+  ...extraFields(LITELLM_KEY_FIELDS, ["key"]),
+});
+const UPDATE_KEY_TABLE: Record<string, LiteLlmTreatment> = Object.fromEntries(
+  Object.entries(LITELLM_KEY_FIELDS).filter(([field]) => field !== "key"),
+);
 const keyActionSchema = z.strictObject({ key: keyReference, etag: z.string().optional() });
 const deleteSchema = z.strictObject({ keys: z.array(keyReference).min(1).max(100) });
 const regenerateSchema = z.strictObject({
@@ -84,11 +118,13 @@ const teamNewSchema = z.strictObject({
   team_id: z.string().max(64).optional(),
   members_with_roles: z.array(member).max(1_000).optional(),
   ...teamFields,
+  ...extraFields(LITELLM_TEAM_FIELDS),
 });
 const teamUpdateSchema = z.strictObject({
   team_id: z.string().min(1).max(64),
   etag: z.string().optional(),
   ...teamFields,
+  ...extraFields(LITELLM_TEAM_FIELDS),
 });
 const teamDeleteSchema = z.strictObject({ team_ids: z.array(z.string().min(1).max(64)).min(1).max(100) });
 const memberAddSchema = z.strictObject({
@@ -200,6 +236,44 @@ function limitsFrom(body: KeyFieldsBody | TeamFieldsBody): Limits {
   };
 }
 
+/** LiteLLM fields without a counterpart: warnings for inert ones, a 400 naming a refused one. */
+function warningsFor(body: Record<string, unknown>, table: Record<string, LiteLlmTreatment>): string[] {
+  try {
+    return litellmWarnings(body, table);
+  } catch (error) {
+    if (error instanceof LiteLlmFieldRefused) throw invalidRequest(error.message, error.field);
+    throw error;
+  }
+}
+
+function withWarnings(body: Record<string, unknown>, warnings: string[]): Record<string, unknown> {
+  return warnings.length === 0 ? body : { ...body, warnings };
+}
+
+/** LiteLLM's key_type onto a role; a management-only key (no LLM routes) has no counterpart. */
+function roleFrom(body: KeyFieldsBody): PrincipalRole | undefined {
+  const type = value(body.key_type);
+  if (type === undefined || type === "llm_api" || type === "default")
+    return body.role as PrincipalRole | undefined;
+  if (type === "management") {
+    throw invalidRequest(
+      "key_type 'management' is not supported here: admin keys (role admin) may call every route.",
+      "key_type",
+    );
+  }
+  if (body.role !== undefined && body.role !== "viewer")
+    throw invalidRequest("key_type read_only conflicts with role.", "key_type");
+  return "viewer";
+}
+
+/** `duration` as seconds from the manager's clock (null or absent: never expires). */
+function ttlFrom(body: KeyFieldsBody): number | undefined {
+  if (typeof body.duration !== "string") return undefined;
+  if (typeof body.expires === "string")
+    throw invalidRequest("Set duration or expires, not both.", "duration");
+  return parseDurationSeconds(body.duration);
+}
+
 function expiryFrom(body: KeyFieldsBody): Date | undefined {
   if (
     body.duration !== undefined &&
@@ -221,7 +295,7 @@ function keyDraftFrom(body: KeyFieldsBody): KeyDraft {
     displayName: value(body.key_alias),
     userId: value(body.user_id),
     teamId: value(body.team_id),
-    role: body.role as PrincipalRole | undefined,
+    role: roleFrom(body),
     models: value(body.models),
     limits: limitsFrom(body),
     expiresAt: expiryFrom(body),
@@ -235,6 +309,7 @@ const KEY_PATHS_BY_FIELD: Record<string, KeyFieldPath[]> = {
   user_id: ["user_id"],
   team_id: ["team_id"],
   role: ["role"],
+  key_type: ["role"],
   models: ["models"],
   max_budget: ["limits.max_budget"],
   budget_duration: ["limits.budget_duration"],
@@ -378,25 +453,54 @@ function changedPaths<P extends string>(body: Record<string, unknown>, table: Re
   return paths;
 }
 
-type Handler = (context: RestContext, manager: KeyManager, maxBodyBytes: number) => Promise<unknown>;
+type Handler = (
+  context: RestContext,
+  manager: KeyManager,
+  maxBodyBytes: number,
+  generateParams?: KeyGenerateParams,
+) => Promise<unknown>;
+
+/** A /key/generate body with the config's default and upper-bound params applied (LiteLLM names). */
+function withGenerateParams(raw: unknown, params: KeyGenerateParams | undefined): unknown {
+  if (params === undefined || typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw;
+  try {
+    return applyKeyGenerateParams(raw as Record<string, unknown>, params);
+  } catch (error) {
+    if (error instanceof KeyParamAboveBound) throw invalidRequest(error.message, error.field);
+    throw error;
+  }
+}
 
 const HANDLERS: Record<string, Handler> = {
-  "POST /key/generate": async (context, manager, maxBytes) => {
-    const body = parse(generateSchema, await readJsonBody(context.request, maxBytes));
-    const { view, secret } = await manager.createKey(principalOf(context), keyDraftFrom(body));
-    return { ...keyToRest(view), key: secret };
+  "POST /key/generate": async (context, manager, maxBytes, generateParams) => {
+    const raw = await readJsonBody(context.request, maxBytes);
+    const body = parse(generateSchema, withGenerateParams(raw, generateParams));
+    const warnings = warningsFor(body, LITELLM_KEY_FIELDS);
+    const principal = principalOf(context);
+    const ttl = ttlFrom(body);
+    const draft = keyDraftFrom({ ...body, duration: undefined });
+    let { view, secret } = await manager.createKey(principal, draft, ttl);
+    // Blocked from birth: nobody holds the secret until this response, so no request can use it meanwhile.
+    if (body.blocked === true)
+      view = await manager.setKeyState(principal, view.key.keyId, "blocked", undefined);
+    return withWarnings({ ...keyToRest(view), key: secret }, warnings);
   },
   "POST /key/update": async (context, manager, maxBytes) => {
     const body = parse(updateSchema, await readJsonBody(context.request, maxBytes));
+    const warnings = warningsFor(body, UPDATE_KEY_TABLE);
+    const principal = principalOf(context);
+    const keyId = await keyIdOf(manager, body.key);
     const paths = changedPaths(body, KEY_PATHS_BY_FIELD);
-    const view = await manager.updateKey(
-      principalOf(context),
-      await keyIdOf(manager, body.key),
-      paths,
-      keyDraftFrom(body),
-      body.etag,
-    );
-    return keyToRest(view);
+    const blocked = value(body.blocked);
+    if (paths.size === 0 && blocked === undefined)
+      throw invalidRequest("The request names no field to change.", "key");
+    let view =
+      paths.size === 0
+        ? await manager.getKey(principal, keyId)
+        : await manager.updateKey(principal, keyId, paths, keyDraftFrom(body), body.etag);
+    if (blocked !== undefined)
+      view = await manager.setKeyState(principal, keyId, blocked ? "blocked" : "active", undefined);
+    return withWarnings(keyToRest(view), warnings);
   },
   "POST /key/delete": async (context, manager, maxBytes) => {
     const body = parse(deleteSchema, await readJsonBody(context.request, maxBytes));
@@ -415,11 +519,9 @@ const HANDLERS: Record<string, Handler> = {
   "GET /key/info": async (context, manager) => {
     const principal = principalOf(context);
     const params = query(context);
+    // LiteLLM's documented call passes the secret itself (`?key=sk-…`): looked up by hash, never echoed.
     const reference = params.get("key") ?? params.get("key_id") ?? principal.keyId;
-    if (reference.startsWith(KEY_PREFIX)) {
-      throw invalidRequest("Secrets never go in URLs: pass the key's id (token) as 'key'.", "key");
-    }
-    const view = await manager.getKey(principal, reference);
+    const view = await manager.getKey(principal, await keyIdOf(manager, reference));
     return { key: view.key.keyId, info: keyToRest(view) };
   },
   "GET /key/list": async (context, manager) => {
@@ -477,6 +579,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   "POST /team/new": async (context, manager, maxBytes) => {
     const body = parse(teamNewSchema, await readJsonBody(context.request, maxBytes));
+    const warnings = warningsFor(body, LITELLM_TEAM_FIELDS);
     const principal = principalOf(context);
     let view = await manager.createTeam(principal, teamDraftFrom(body));
     for (const item of body.members_with_roles ?? []) {
@@ -487,7 +590,7 @@ const HANDLERS: Record<string, Handler> = {
         item.role === "admin" ? "admin" : "member",
       );
     }
-    return teamToRest(view);
+    return withWarnings(teamToRest(view), warnings);
   },
   "GET /team/info": async (context, manager) => {
     const teamId = query(context).get("team_id");
@@ -497,6 +600,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   "POST /team/update": async (context, manager, maxBytes) => {
     const body = parse(teamUpdateSchema, await readJsonBody(context.request, maxBytes));
+    const warnings = warningsFor(body, LITELLM_TEAM_FIELDS);
     const paths = changedPaths(body, TEAM_PATHS_BY_FIELD);
     const view = await manager.updateTeam(
       principalOf(context),
@@ -505,7 +609,7 @@ const HANDLERS: Record<string, Handler> = {
       teamDraftFrom({ ...body, team_id: undefined }),
       body.etag,
     );
-    return teamToRest(view);
+    return withWarnings(teamToRest(view), warnings);
   },
   "POST /team/delete": async (context, manager, maxBytes) => {
     const body = parse(teamDeleteSchema, await readJsonBody(context.request, maxBytes));
@@ -548,21 +652,39 @@ export interface KeySpendSource {
     keyId: string,
     since?: string,
   ): Promise<{ spendUsd: number; unpricedRequests: number; requests: number; totalTokens: number }>;
+  /** Spend of every key of a team, for /team/info. */
+  teamSpend?(
+    teamId: string,
+    since?: string,
+  ): Promise<{ spendUsd: number; unpricedRequests: number; requests: number; totalTokens: number }>;
 }
 
-/** /key/info's spend fields: all-time spend from the ledger, and the budget left in the current window. */
+/**
+ * /key/info's and /team/info's spend fields: all-time spend from the ledger, spend and budget left in the current
+ * budget window.
+ */
 async function withSpend(body: unknown, source: KeySpendSource): Promise<unknown> {
-  const info = (body as { info?: Record<string, unknown> }).info;
-  if (info === undefined || typeof info["key_id"] !== "string") return body;
-  const total = await source.keySpend(info["key_id"]);
+  const key = (body as { info?: Record<string, unknown> }).info;
+  const team = (body as { team_info?: Record<string, unknown> }).team_info;
+  let spendOf: ((since?: string) => ReturnType<KeySpendSource["keySpend"]>) | undefined;
+  let info: Record<string, unknown> | undefined;
+  if (key !== undefined && typeof key["key_id"] === "string") {
+    const keyId = key["key_id"];
+    info = key;
+    spendOf = (since) => source.keySpend(keyId, since);
+  } else if (team !== undefined && typeof team["team_id"] === "string" && source.teamSpend !== undefined) {
+    const teamId = team["team_id"];
+    const teamSpend = source.teamSpend.bind(source);
+    info = team;
+    spendOf = (since) => teamSpend(teamId, since);
+  }
+  if (info === undefined || spendOf === undefined) return body;
+  const total = await spendOf();
   const duration =
     typeof info["budget_duration"] === "string" ? parseDurationSeconds(info["budget_duration"]) : undefined;
   const windowStart =
     duration === undefined ? undefined : Math.floor(Date.now() / (duration * 1000)) * duration * 1000;
-  const current =
-    windowStart === undefined
-      ? total
-      : await source.keySpend(info["key_id"], new Date(windowStart).toISOString());
+  const current = windowStart === undefined ? total : await spendOf(new Date(windowStart).toISOString());
   const maxBudget = typeof info["max_budget"] === "number" ? info["max_budget"] : undefined;
   info["spend"] = current.spendUsd;
   info["total_spend"] = total.spendUsd;
@@ -576,7 +698,11 @@ async function withSpend(body: unknown, source: KeySpendSource): Promise<unknown
 }
 
 /** The /key/* and /team/* routes, with access from the authorization matrix. */
-export function keyRestRoutes(manager: KeyManager, spend?: () => KeySpendSource | undefined): RestRoute[] {
+export function keyRestRoutes(
+  manager: KeyManager,
+  spend?: () => KeySpendSource | undefined,
+  generateParams?: KeyGenerateParams,
+): RestRoute[] {
   return Object.entries(HANDLERS).map(([id, handler]) => {
     const [method, path] = id.split(" ") as [RestRoute["method"], string];
     return {
@@ -586,9 +712,10 @@ export function keyRestRoutes(manager: KeyManager, spend?: () => KeySpendSource 
       handler: async (context: RestContext) => {
         let body: unknown;
         try {
-          body = await handler(context, manager, context.deps.maxBodyBytes);
+          body = await handler(context, manager, context.deps.maxBodyBytes, generateParams);
           const source = spend?.();
-          if (id === "GET /key/info" && source !== undefined) body = await withSpend(body, source);
+          if ((id === "GET /key/info" || id === "GET /team/info") && source !== undefined)
+            body = await withSpend(body, source);
         } catch (error) {
           throw renamed(toGatewayErrorKeepingKind(error));
         }

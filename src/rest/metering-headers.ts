@@ -45,6 +45,8 @@ export function meteringHeaders(metering: MeterSnapshot | MeterReceipt | undefin
       Math.round(metering.budgetRemainingUsd * 1e10) / 1e10,
     );
   }
+  if (metering.maxTokensCapped !== undefined)
+    headers["x-switchboard-max-tokens-capped"] = String(metering.maxTokensCapped);
   if (metering.rateLimit !== undefined) Object.assign(headers, rateLimitHeaders(metering.rateLimit));
   return headers;
 }

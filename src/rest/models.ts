@@ -40,9 +40,14 @@ export function handleListModels(context: RestContext): number {
 /** GET /v1/models/{id}: one model, ids may contain slashes. */
 export function handleGetModel(context: RestContext): number {
   const id = context.rest;
-  const model = context.deps.gateway
-    .listModels({ principal: principalOf(context) })
-    .find((entry) => entry.id === id);
+  const models = context.deps.gateway.listModels({ principal: principalOf(context) });
+  // A name served by a wildcard group (`mock/*` serves `mock/tool`) is a model too: chat accepts it, so does this.
+  const exact = models.find((entry) => entry.id === id);
+  const wildcard = models.find(
+    (entry) =>
+      entry.id.endsWith("*") && id.length > entry.id.length - 1 && id.startsWith(entry.id.slice(0, -1)),
+  );
+  const model = exact ?? (wildcard === undefined ? undefined : { ...wildcard, id });
   if (model === undefined) {
     throw new GatewayError("model_not_found", `The model '${id}' does not exist or is not served here.`, {
       param: "model",

@@ -3,14 +3,18 @@ import type { ServerResponse } from "node:http";
 import type { Authenticator } from "../auth/authenticator.js";
 import { extractBearer } from "../auth/authenticator.js";
 import type { ChatGateway } from "../core/chat/chat-gateway.js";
+import type { EmbeddingsGateway } from "../core/embeddings/embeddings-gateway.js";
 import { GatewayError, toGatewayError } from "../core/errors/gateway-error.js";
 import type { Principal } from "../core/types/principal.js";
 import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
 import { messagesRoutes } from "./anthropic-messages/messages-routes.js";
 import { handleChatCompletions } from "./chat-completions.js";
+import { handleEmbeddings } from "./embeddings.js";
 import { type HttpRequest, type HttpResponse, header, sendError, sendJson } from "./http-io.js";
 import { handleGetModel, handleListModels } from "./models.js";
+import { type ReadinessSource, readinessHandler } from "./observability-routes.js";
+import * as responses from "./responses/responses-routes.js";
 
 /** Liveness never does I/O; readiness turns false when shutdown starts (GUARDS 11, 15). */
 export interface HealthState {
@@ -19,10 +23,14 @@ export interface HealthState {
 
 export interface RestDependencies {
   gateway: ChatGateway;
+  /** Embeddings (`/v1/embeddings`); absent: that route answers 404. */
+  embeddings?: EmbeddingsGateway;
   authenticator: Authenticator;
   logger: Logger;
   maxBodyBytes: number;
   health: HealthState;
+  /** The OpenAI Responses surface's conversation store (src/rest/responses/). */
+  responses?: responses.ResponsesSettings;
 }
 
 /** Per-request state handed to route handlers. */
@@ -52,24 +60,47 @@ export interface RestRoute {
 }
 
 /** Every REST route of the gateway: one table, walked by the authorization-matrix test. */
-export function coreRestRoutes(): RestRoute[] {
+export function coreRestRoutes(readinessSource?: ReadinessSource): RestRoute[] {
   const health = (context: RestContext) => {
     sendJson(context.response, 200, { status: "healthy" });
     return 200;
   };
-  const readiness = (context: RestContext) => {
-    const ready = context.deps.health.ready;
-    sendJson(context.response, ready ? 200 : 503, { status: ready ? "healthy" : "shutting_down" });
-    return ready ? 200 : 503;
-  };
+  const readiness = readinessHandler(readinessSource);
   return [
     { method: "POST", path: "/v1/chat/completions", access: "authenticated", handler: handleChatCompletions },
     { method: "POST", path: "/chat/completions", access: "authenticated", handler: handleChatCompletions },
+    { method: "POST", path: "/v1/embeddings", access: "authenticated", handler: handleEmbeddings },
+    { method: "POST", path: "/embeddings", access: "authenticated", handler: handleEmbeddings },
     { method: "GET", path: "/v1/models", access: "authenticated", handler: handleListModels },
     { method: "GET", path: "/models", access: "authenticated", handler: handleListModels },
     { method: "GET", path: "/v1/models/{rest}", access: "authenticated", handler: handleGetModel },
     { method: "GET", path: "/models/{rest}", access: "authenticated", handler: handleGetModel },
     ...messagesRoutes(),
+    {
+      method: "POST",
+      path: "/v1/responses",
+      access: "authenticated",
+      handler: responses.handleCreateResponse,
+    },
+    { method: "POST", path: "/responses", access: "authenticated", handler: responses.handleCreateResponse },
+    {
+      method: "POST",
+      path: "/v1/responses/input_tokens",
+      access: "authenticated",
+      handler: responses.handleInputTokens,
+    },
+    {
+      method: "GET",
+      path: "/v1/responses/{rest}",
+      access: "authenticated",
+      handler: responses.handleGetResponse,
+    },
+    {
+      method: "DELETE",
+      path: "/v1/responses/{rest}",
+      access: "authenticated",
+      handler: responses.handleDeleteResponse,
+    },
     { method: "GET", path: "/health/liveliness", access: "public", handler: health },
     { method: "GET", path: "/health/liveness", access: "public", handler: health },
     { method: "GET", path: "/health/readiness", access: "public", handler: readiness },

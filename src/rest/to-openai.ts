@@ -1,4 +1,4 @@
-import type { ChatEvent, ChatResponse, ReasoningPart, Usage } from "../core/types/chat.js";
+import type { ChatEvent, ChatResponse, ReasoningPart, TokenLogprob, Usage } from "../core/types/chat.js";
 
 /** Our Usage → OpenAI's usage object (details only where known). */
 export function toOpenAIUsage(usage: Usage): Record<string, unknown> {
@@ -40,6 +40,19 @@ function reasoningFields(reasoning: ReasoningPart[] | undefined): Record<string,
   return { reasoning_content: text, thinking_blocks: blocks };
 }
 
+/**
+ * Token log probabilities in OpenAI's spelling (`top_logprobs`). Tolerant: providers that relay OpenAI's JSON as
+ * is already carry `top_logprobs`; the domain type (the mock, converted providers) carries `topLogprobs`.
+ */
+function openAITokens(tokens: readonly TokenLogprob[] | null): unknown[] | null {
+  if (tokens === null) return null;
+  return tokens.map((token) => {
+    const wire = token as TokenLogprob & { top_logprobs?: unknown };
+    const { topLogprobs, top_logprobs, ...rest } = wire;
+    return { ...rest, top_logprobs: topLogprobs ?? top_logprobs ?? [] };
+  });
+}
+
 /** ChatResponse → OpenAI `chat.completion`. */
 export function toOpenAIResponse(response: ChatResponse, fallbackId: string): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -69,7 +82,10 @@ export function toOpenAIResponse(response: ChatResponse, fallbackId: string): Re
         logprobs:
           choice.logprobs === undefined || choice.logprobs === null
             ? null
-            : { content: choice.logprobs.content, refusal: choice.logprobs.refusal ?? null },
+            : {
+                content: openAITokens(choice.logprobs.content),
+                refusal: openAITokens(choice.logprobs.refusal ?? null),
+              },
         finish_reason: choice.finishReason ?? "stop",
       };
     }),
@@ -79,6 +95,13 @@ export function toOpenAIResponse(response: ChatResponse, fallbackId: string): Re
   if (typeof response.systemFingerprint === "string") out["system_fingerprint"] = response.systemFingerprint;
   if (response.serviceTier !== undefined) out["service_tier"] = response.serviceTier;
   return out;
+}
+
+interface RenderedChoice {
+  index: number;
+  delta: Record<string, unknown>;
+  logprobs: unknown;
+  finish_reason: string | null;
 }
 
 interface ChoiceDelta {
@@ -113,8 +136,38 @@ export class OpenAIChunkWriter {
 
   /** Renders one batch; returns the SSE text to write ("" when the batch has nothing for the caller). */
   write(batch: readonly ChatEvent[]): string {
+    const { choices, usages } = this.fold(batch);
+    let out = choices !== undefined ? this.chunk(choices, null) : "";
+    if (this.includeUsage) for (const usage of usages) out += this.chunk([], toOpenAIUsage(usage));
+    return out;
+  }
+
+  /**
+   * Renders one batch as `chat.completion.chunk` objects (the in-process library's stream): the same chunks
+   * `write` serialises, without the SSE framing.
+   */
+  render(batch: readonly ChatEvent[]): Record<string, unknown>[] {
+    const { choices, usages } = this.fold(batch);
+    const head = (): Record<string, unknown> => ({
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      ...(typeof this.systemFingerprint === "string" ? { system_fingerprint: this.systemFingerprint } : {}),
+      ...(this.serviceTier !== undefined ? { service_tier: this.serviceTier } : {}),
+    });
+    const out: Record<string, unknown>[] = [];
+    if (choices !== undefined)
+      out.push({ ...head(), choices, ...(this.includeUsage ? { usage: null } : {}) });
+    if (this.includeUsage)
+      for (const usage of usages) out.push({ ...head(), choices: [], usage: toOpenAIUsage(usage) });
+    return out;
+  }
+
+  /** One batch folded into the choices' deltas (undefined when none) and the usage reports it carries. */
+  private fold(batch: readonly ChatEvent[]): { choices: RenderedChoice[] | undefined; usages: Usage[] } {
     let choices: ChoiceDelta[] | undefined;
-    let out = "";
+    const usages: Usage[] = [];
     const choiceFor = (index: number): ChoiceDelta => {
       choices ??= [];
       for (const choice of choices) if (choice.index === index) return choice;
@@ -197,26 +250,26 @@ export class OpenAIChunkWriter {
         case "tool-call-end":
           break;
         case "logprobs":
-          choiceFor(event.choice).logprobs = { content: event.content, refusal: event.refusal ?? null };
+          choiceFor(event.choice).logprobs = {
+            content: openAITokens(event.content),
+            refusal: openAITokens(event.refusal ?? null),
+          };
           break;
         case "finish":
           choiceFor(event.choice).finish_reason = event.reason === "error" ? "stop" : event.reason;
           break;
         case "usage":
-          if (this.includeUsage) out += this.chunk([], toOpenAIUsage(event.usage));
+          usages.push(event.usage);
           break;
       }
     }
-    if (choices !== undefined) {
-      const rendered = choices.map((choice) => ({
-        index: choice.index,
-        delta: choice.delta,
-        logprobs: choice.logprobs ?? null,
-        finish_reason: choice.finish_reason,
-      }));
-      out = this.chunk(rendered, null) + out;
-    }
-    return out;
+    const rendered = choices?.map((choice) => ({
+      index: choice.index,
+      delta: choice.delta,
+      logprobs: choice.logprobs ?? null,
+      finish_reason: choice.finish_reason,
+    }));
+    return { choices: rendered, usages };
   }
 
   private chunk(choices: unknown[], usage: Record<string, unknown> | null): string {

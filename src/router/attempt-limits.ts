@@ -1,7 +1,7 @@
-import type { ChatRequest } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { AttemptLimits } from "../core/types/provider.js";
 import { DEFAULT_ATTEMPT_LIMITS } from "../core/types/provider.js";
+import type { RoutableRequest } from "../core/types/routing.js";
 
 export interface TimeoutDefaults {
   /** Per-attempt total (LiteLLM `timeout`), ms. */
@@ -21,7 +21,7 @@ export interface TimeoutDefaults {
  */
 export function attemptLimits(
   deployment: Deployment,
-  request: ChatRequest,
+  request: RoutableRequest,
   stream: boolean,
   defaults: TimeoutDefaults,
   remainingMs: number,

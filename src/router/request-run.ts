@@ -2,10 +2,9 @@ import type { ModelGroup } from "../core/catalog/model-catalog.js";
 import type { ResolvedRequest } from "../core/catalog/resolved-request.js";
 import type { ChatContext } from "../core/chat/dispatcher.js";
 import type { GatewayError } from "../core/errors/gateway-error.js";
-import type { ChatRequest } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { AttemptLimits } from "../core/types/provider.js";
-import type { Attempt, AttemptReason } from "../core/types/routing.js";
+import type { Attempt, AttemptReason, RoutableRequest } from "../core/types/routing.js";
 import type { DeploymentState } from "./state/deployment-state.js";
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
@@ -22,7 +21,8 @@ export type AttemptCall<T> = (
  * group loop, the picker and the attempt runner share, so no function takes them one by one.
  */
 export interface RequestRun<T> {
-  request: ChatRequest;
+  /** The request being routed (chat or embeddings: the router reads only its model and routing overrides). */
+  request: RoutableRequest;
   context: ChatContext;
   /** Resolution and prompt estimate, from admission (or resolved by the router for a direct caller). */
   resolved: ResolvedRequest;

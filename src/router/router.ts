@@ -3,12 +3,13 @@ import { ConfiguredModelCatalog, type ModelCatalog, type ModelGroup } from "../c
 import type { ResolvedRequest } from "../core/catalog/resolved-request.js";
 import type { ChatContext, CommittedStream, Dispatcher } from "../core/chat/dispatcher.js";
 import { mayUseModel } from "../core/chat/model-access.js";
+import type { EmbedRequest, EmbedResult } from "../core/embeddings/embed-types.js";
 import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
-import { estimatePrompt } from "../core/estimate/token-estimate.js";
+import { estimatePrompt, type PromptEstimate } from "../core/estimate/token-estimate.js";
 import type { ChatRequest, ChatResponse } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { AttemptInvoker } from "../core/types/provider.js";
-import type { AttemptReason, RoutingInfo } from "../core/types/routing.js";
+import type { AttemptReason, RoutableRequest, RoutingInfo } from "../core/types/routing.js";
 import { AttemptRunner, deadlineError } from "./attempt-runner.js";
 import { DeploymentPicker } from "./deployment-picker.js";
 import { type FallbackOptions, planFallbacks } from "./fallbacks.js";
@@ -100,6 +101,8 @@ export class Router implements Dispatcher {
       false,
       (deployment, signal, limits) =>
         this.invoker.complete(deployment, request, context.requestId, signal, limits),
+      undefined,
+      () => estimatePrompt(request),
     );
     won.detach();
     const used = won.value.usage?.totalTokens;
@@ -118,6 +121,7 @@ export class Router implements Dispatcher {
       (deployment, signal, limits) =>
         this.invoker.stream(deployment, request, context.requestId, signal, limits),
       (stream) => stream.abort(),
+      () => estimatePrompt(request),
     );
     const ttftMs = performance.now() - won.startedAt;
     const estimate = run.resolved.prompt.tokens;
@@ -133,9 +137,42 @@ export class Router implements Dispatcher {
     };
   }
 
+  /**
+   * An embeddings request through the same loop as chat (groups, strategy, limits, retries, fallbacks, cooldowns,
+   * hedging, the attempt log): only the call differs. The admission (EmbeddingsGateway) resolves the request and
+   * its estimate; the invoker splits it into the provider's per-call batches inside one attempt.
+   */
+  async embed(
+    request: EmbedRequest,
+    context: ChatContext,
+  ): Promise<{ result: EmbedResult; routing: RoutingInfo }> {
+    const invoker = this.invoker;
+    if (invoker.embed === undefined) {
+      throw new GatewayError("internal", "This build's provider invoker has no embeddings.");
+    }
+    const embed = invoker.embed.bind(invoker);
+    const { won, routing, run } = await this.run<EmbedResult>(
+      request,
+      context,
+      false,
+      (deployment, signal, limits) => embed(deployment, request, context.requestId, signal, limits),
+      undefined,
+      () => {
+        throw new GatewayError("internal", "An embeddings request must be resolved at admission.");
+      },
+    );
+    won.detach();
+    const used = won.value.usage?.totalTokens;
+    this.picker.release(won.admitted, {
+      latencyMs: performance.now() - won.startedAt,
+      ...(used !== undefined ? { tokenCorrection: used - run.resolved.prompt.tokens } : {}),
+    });
+    return { result: won.value, routing };
+  }
+
   fallbackGroups(
     group: ModelGroup,
-    request: ChatRequest,
+    request: RoutableRequest | ChatRequest,
     context: ChatContext,
   ): ReadonlyMap<string, ModelGroup> {
     const asked = this.requestFallbacks(request, context);
@@ -171,7 +208,7 @@ export class Router implements Dispatcher {
   }
 
   /** The request's own fallbacks, checked: allowed by config, served, and usable by this caller. */
-  private requestFallbacks(request: ChatRequest, context: ChatContext): readonly string[] | undefined {
+  private requestFallbacks(request: RoutableRequest, context: ChatContext): readonly string[] | undefined {
     const asked = request.routing?.fallbacks;
     if (asked === undefined) return undefined;
     if (!this.options.allowRequestFallbacks) {
@@ -198,7 +235,11 @@ export class Router implements Dispatcher {
   }
 
   /** For a caller that did not come through ChatGateway's admission (tests, benches): resolve here, once. */
-  private resolve(request: ChatRequest, context: ChatContext): ResolvedRequest {
+  private resolve(
+    request: RoutableRequest,
+    context: ChatContext,
+    estimate: () => PromptEstimate,
+  ): ResolvedRequest {
     const group = this.catalog.resolve(request.model);
     if (group === undefined) {
       throw new GatewayError(
@@ -210,19 +251,20 @@ export class Router implements Dispatcher {
     return {
       group,
       fallbacks: this.fallbackGroups(group, request, context),
-      prompt: estimatePrompt(request),
+      prompt: estimate(),
     };
   }
 
   /** The request loop: the asked-for group, then fallback groups, each with its retries. */
   private async run<T>(
-    request: ChatRequest,
+    request: RoutableRequest,
     context: ChatContext,
     stream: boolean,
     call: AttemptCall<T>,
-    dispose: (value: T) => void = () => undefined,
+    dispose: ((value: T) => void) | undefined,
+    estimate: () => PromptEstimate,
   ): Promise<{ won: Won<T>; routing: RoutingInfo; run: RequestRun<T> }> {
-    const resolved = context.resolved ?? this.resolve(request, context);
+    const resolved = context.resolved ?? this.resolve(request, context, estimate);
     const primary = resolved.group;
     // Validated at admission (fallbackGroups); only the names are needed here, for the plan's order.
     const requestFallbacks = request.routing?.fallbacks;
@@ -236,7 +278,7 @@ export class Router implements Dispatcher {
       started: 0,
       notBefore: new Map(),
       call,
-      dispose,
+      dispose: dispose ?? (() => undefined),
     };
     const triedGroups = new Set<string>([primary.name]);
     let group = primary;

@@ -145,6 +145,26 @@ MIGRATIONS["0002_usage_ledger"] = {
   },
 };
 
+MIGRATIONS["0003_stored_responses"] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // OpenAI Responses conversation state (src/responses/): scoped to the creating key, expiring.
+    await db.schema
+      .createTable("sb_responses")
+      .addColumn("response_id", "text", (column) => column.primaryKey())
+      .addColumn("key_id", "text", (column) => column.notNull())
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("expires_at", "text", (column) => column.notNull())
+      .addColumn("response", "text", (column) => column.notNull())
+      .addColumn("input_items", "text", (column) => column.notNull())
+      .addColumn("history", "text", (column) => column.notNull())
+      .execute();
+    await db.schema.createIndex("sb_responses_expires_idx").on("sb_responses").column("expires_at").execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable("sb_responses").ifExists().execute();
+  },
+};
+
 class InCodeMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return MIGRATIONS;

@@ -9,6 +9,18 @@ export interface Database {
   sb_keys: KeyTable;
   sb_key_secrets: KeySecretTable;
   sb_usage: UsageTable;
+  sb_responses: ResponseTable;
+}
+
+/** Stored OpenAI Responses (src/responses/): JSON as text, scoped to the creating key, expiring. */
+export interface ResponseTable {
+  response_id: string;
+  key_id: string;
+  created_at: string;
+  expires_at: string;
+  response: string;
+  input_items: string;
+  history: string;
 }
 
 /** The usage ledger: one row per attempt that reached a provider, keyed by (request_id, attempt). */

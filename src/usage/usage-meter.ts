@@ -9,6 +9,7 @@ import type {
   MeterSnapshot,
   MeterTicket,
 } from "../core/chat/metering.js";
+import { GatewayError } from "../core/errors/gateway-error.js";
 import {
   completionTokensFromBytes,
   estimatePrompt,
@@ -22,6 +23,7 @@ import type { LimitRule } from "../limits/limit-rules.js";
 import { limitRulesFor } from "../limits/limit-rules.js";
 import type { Demand, Limiter, LimitLease } from "../limits/limiter.js";
 import type { Logger } from "../logging/logger.js";
+import { parseDurationSeconds } from "../shared/durations.js";
 import { costOf } from "./cost.js";
 import type { ModelPrice } from "./model-price.js";
 import type { PriceTable } from "./price-table.js";
@@ -38,6 +40,8 @@ export interface UsageMeterOptions {
   logger?: Logger | undefined;
   /** Output tokens assumed for a model whose maximum is unknown and a request without max_tokens. */
   defaultMaxOutputTokens?: number;
+  /** LiteLLM's proxy-wide budget (litellm_settings.max_budget / budget_duration): every request counts. */
+  proxyBudget?: { maxBudget: number; budgetDuration?: string | undefined } | undefined;
 }
 
 const NANO = 1e9;
@@ -53,15 +57,18 @@ const TRACKING_LIMIT_USD = 9_000_000;
 export class UsageMeter implements Metering {
   private readonly unpriced: UnpricedWarnings;
   private readonly defaultMaxOutput: number;
+  private readonly proxyRule: LimitRule | undefined;
 
   constructor(private readonly options: UsageMeterOptions) {
     this.defaultMaxOutput = options.defaultMaxOutputTokens ?? 4_096;
+    this.proxyRule = proxyBudgetRule(options.proxyBudget);
     this.unpriced = new UnpricedWarnings({ logger: options.logger });
   }
 
   async admit(request: ChatRequest, context: ChatContext): Promise<MeterTicket> {
     const { principal } = context;
     const rules = limitRulesFor(principal, request.model);
+    if (this.proxyRule !== undefined) rules.push(this.proxyRule);
     if (principal.keyId !== "master" && principal.keyId !== "anonymous") {
       const budget = rules.find(
         (rule) => rule.metric === "dollars" && rule.id.startsWith(`key:${principal.keyId}:`),
@@ -76,16 +83,81 @@ export class UsageMeter implements Metering {
         tracking: true,
       });
     }
-    const demand =
-      rules.length > 0
-        ? this.worstCase(request, context.resolved ?? this.resolve(request))
-        : { requests: 1, tokens: 0, nanoDollars: 0 };
-    const lease = await this.options.limiter.reserve(
+    if (rules.length === 0) {
+      const none = { requests: 1, tokens: 0, nanoDollars: 0 };
+      const lease = await this.options.limiter.reserve(rules, none, "");
+      return new Ticket(this, request, context, lease, {});
+    }
+    const { lease, demand, cappedMaxTokens } = await this.reserveAffordable(
+      request,
+      context.resolved ?? this.resolve(request),
       rules,
-      demand,
       `key ${principal.display || principal.keyId}`,
     );
-    return new Ticket(this, request, context, lease, rules.length > 0 ? snapshotOf(lease, demand) : {});
+    const snapshot = snapshotOf(lease, demand);
+    if (cappedMaxTokens !== undefined) snapshot.maxTokensCapped = cappedMaxTokens;
+    return new Ticket(this, request, context, lease, snapshot);
+  }
+
+  // --- Admission: what a request may cost, and the output cap a budget can pay (issue #15) ---------------------
+
+  /**
+   * Reserves the request's worst case. A request that set `max_tokens` reserves what that many tokens can cost,
+   * and is refused when that does not fit. A request that set none would reserve the model's whole output limit,
+   * which a small budget never fits: when a dollar budget refuses it, the output is capped at what the budget
+   * left can pay (`request.maxTokens` is set here, before any upstream call, so the provider cannot produce more
+   * than was reserved) and the reservation is tried again — still one atomic reservation, so no overshoot. Refused
+   * only when not even MIN_ANSWER_TOKENS fit. Concurrent admissions can shrink what is left between two tries,
+   * hence a few rounds.
+   */
+  private async reserveAffordable(
+    request: ChatRequest,
+    resolved: ResolvedRequest,
+    rules: LimitRule[],
+    subject: string,
+  ): Promise<{ lease: LimitLease; demand: Demand; cappedMaxTokens: number | undefined }> {
+    const mayCap = request.maxTokens === undefined;
+    let cappedMaxTokens: number | undefined;
+    for (let round = 0; ; round++) {
+      const demand = this.worstCase(request, resolved);
+      try {
+        const lease = await this.options.limiter.reserve(rules, demand, subject);
+        return { lease, demand, cappedMaxTokens };
+      } catch (error) {
+        const limit = error instanceof GatewayError ? error.limit : undefined;
+        if (!mayCap || round >= MAX_CAP_ROUNDS || limit?.metric !== "dollars") throw error;
+        const affordable = this.affordableOutput(request, resolved, Math.floor(limit.remaining * NANO));
+        if (affordable < MIN_ANSWER_TOKENS || affordable === request.maxTokens) throw error;
+        request.maxTokens = affordable;
+        cappedMaxTokens = affordable;
+      }
+    }
+  }
+
+  /** The largest output (tokens per choice) whose worst case fits `nanoDollars`; 0 when none does. */
+  affordableOutput(request: ChatRequest, resolved: ResolvedRequest, nanoDollars: number): number {
+    const costAt = (maxTokens: number) =>
+      this.worstCase({ ...request, maxTokens }, resolved, false).nanoDollars;
+    let low = 0;
+    let high = this.worstOutputLimit(request, resolved);
+    if (costAt(high) <= nanoDollars) return high;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (middle > 0 && costAt(middle) <= nanoDollars) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  private worstOutputLimit(request: ChatRequest, resolved: ResolvedRequest): number {
+    let most = 1;
+    for (const deployment of deploymentsOf(resolved)) {
+      most = Math.max(
+        most,
+        this.maxOutput(request, deployment, this.options.prices.forDeployment(deployment)),
+      );
+    }
+    return most;
   }
 
   /** A caller that did not come through ChatGateway's admission (benches): resolve here, without fallbacks. */
@@ -98,9 +170,8 @@ export class UsageMeter implements Metering {
    * Worst case of a request over every deployment that may serve it: its group's and those of every fallback
    * group the caller may reach (a fallback to a dearer model must not spend more than was reserved).
    */
-  worstCase(request: ChatRequest, resolved: ResolvedRequest): Demand {
-    const deployments = [...resolved.group.deployments];
-    for (const group of resolved.fallbacks.values()) deployments.push(...group.deployments);
+  worstCase(request: ChatRequest, resolved: ResolvedRequest, warn = true): Demand {
+    const deployments = deploymentsOf(resolved);
     const choices = request.n ?? 1;
     const promptBound = resolved.prompt.upperBound;
     let nanoDollars = 0;
@@ -110,7 +181,7 @@ export class UsageMeter implements Metering {
       const maxOutput = this.maxOutput(request, deployment, price) * choices;
       maxOutputSeen = Math.max(maxOutputSeen, maxOutput);
       if (price === undefined) {
-        this.warnUnpriced(deployment);
+        if (warn) this.warnUnpriced(deployment);
         continue;
       }
       const worst = costOf(
@@ -187,6 +258,35 @@ export class UsageMeter implements Metering {
   get ledger(): UsageLedger {
     return this.options.ledger;
   }
+}
+
+/** The proxy-wide budget as one shared dollar counter (Redis across replicas), reserved like a key's budget. */
+function proxyBudgetRule(budget: UsageMeterOptions["proxyBudget"]): LimitRule | undefined {
+  if (budget === undefined) return undefined;
+  const seconds =
+    budget.budgetDuration === undefined ? undefined : parseDurationSeconds(budget.budgetDuration);
+  const window =
+    seconds === undefined
+      ? undefined
+      : { kind: "fixed" as const, ms: seconds * 1000, label: budget.budgetDuration ?? "" };
+  return {
+    id: `proxy:dollars:${window === undefined ? "all" : window.ms}`,
+    metric: "dollars",
+    limit: budget.maxBudget,
+    window,
+    name: `proxy max_budget${window === undefined ? "" : ` (${window.label})`}`,
+    subject: { scope: "proxy", id: "proxy" },
+  };
+}
+
+/** Fewest output tokens worth sending upstream when a budget caps a request's output. */
+export const MIN_ANSWER_TOKENS = 16;
+const MAX_CAP_ROUNDS = 4;
+
+function deploymentsOf(resolved: ResolvedRequest): Deployment[] {
+  const deployments = [...resolved.group.deployments];
+  for (const group of resolved.fallbacks.values()) deployments.push(...group.deployments);
+  return deployments;
 }
 
 function snapshotOf(lease: LimitLease, demand: Demand): MeterSnapshot {

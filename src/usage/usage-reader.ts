@@ -102,6 +102,18 @@ export class UsageReader {
   }
 
   /** A key's spend from the ledger (the caller has already been allowed to read the key). */
+  /** A team's spend (every key of the team) since `since`, for /team/info (issue #15). */
+  async teamSpend(teamId: string, since?: string): Promise<KeySpend> {
+    await this.flush().catch(() => undefined);
+    const [row] = await this.store.summarize({ teamId, from: since }, "team");
+    return {
+      spendUsd: row?.spendUsd ?? 0,
+      unpricedRequests: row?.unpricedRequests ?? 0,
+      requests: row?.requests ?? 0,
+      totalTokens: row?.totalTokens ?? 0,
+    };
+  }
+
   async keySpend(keyId: string, since?: string): Promise<KeySpend> {
     await this.flush().catch(() => undefined);
     const [row] = await this.store.summarize({ keyId, from: since }, "key");

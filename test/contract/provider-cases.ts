@@ -28,4 +28,7 @@ export const providerCases: ProviderCase[] = [
 ];
 
 /** Registered providers without a case yet, with the reason; the coverage test skips them by name. */
-export const PENDING: Record<string, string> = {};
+export const PENDING: Record<string, string> = {
+  // Embeddings-only: no chat scenario applies; its embeddings are tested in test/providers/voyage/.
+  voyage: "embeddings-only provider (no chat API)",
+};

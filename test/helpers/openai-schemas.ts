@@ -26,6 +26,53 @@ export function openAISchemas(): { response: Validate; chunk: Validate } {
   return compiled;
 }
 
+interface ResponsesValidators {
+  response: Validate;
+  /** One validator per stream event type (the member of `ResponseStreamEvent` whose `type` enum names it). */
+  event: (type: string) => Validate;
+  inputTokens: Validate;
+}
+
+let responses: ResponsesValidators | undefined;
+
+/** Validators for the Responses API schemas (`Response`, `ResponseStreamEvent` members) from the same document. */
+export function openAIResponsesSchemas(): ResponsesValidators {
+  if (responses !== undefined) return responses;
+  const document = parse(readConformance("openai/openapi.yaml"), { maxAliasCount: -1 }) as {
+    components: { schemas: Record<string, unknown> };
+  };
+  const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
+  ajv.addKeyword({ keyword: "x-oaiTypeLabel" });
+  ajv.addKeyword({ keyword: "x-stainless-const" });
+  ajv.addSchema({ $id: "openai", components: upgradeNullable(document.components) });
+  const get = (name: string) => ajv.compile({ $ref: `openai#/components/schemas/${name}` }) as Validate;
+  const members = new Map<string, string>();
+  const union = document.components.schemas["ResponseStreamEvent"] as { anyOf: { $ref: string }[] };
+  for (const member of union.anyOf) {
+    const name = member.$ref.split("/").pop() as string;
+    const schema = document.components.schemas[name] as { properties?: { type?: { enum?: string[] } } };
+    for (const type of schema.properties?.type?.enum ?? []) members.set(type, name);
+  }
+  const events = new Map<string, Validate>();
+  const event = (type: string): Validate => {
+    const name = members.get(type);
+    if (name === undefined) throw new Error(`No ResponseStreamEvent member has type '${type}'.`);
+    let validate = events.get(name);
+    if (validate === undefined) {
+      validate = get(name);
+      events.set(name, validate);
+    }
+    return validate;
+  };
+  const built: ResponsesValidators = {
+    response: get("Response"),
+    event,
+    inputTokens: get("TokenCountsResource"),
+  };
+  responses = built;
+  return built;
+}
+
 export function assertValid(validate: Validate, data: unknown, what: string): void {
   if (!validate(data)) {
     throw new Error(

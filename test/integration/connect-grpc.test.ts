@@ -188,7 +188,7 @@ describe("Chat service over Connect, gRPC and gRPC-Web on the REST port", () => 
           );
         },
       );
-      assert.equal(response.model, "mock/fixed");
+      assert.equal(response.model, "mock-gpt");
       assert.match(response.choices[0]?.content ?? "", /mock provider/);
       const denied = await new Promise<grpc.ServiceError>((resolve) => {
         client["complete"]?.(
@@ -224,7 +224,7 @@ describe("Chat service over Connect, gRPC and gRPC-Web on the REST port", () => 
       { cwd: ROOT, timeout: 60_000 },
     );
     const body = JSON.parse(stdout) as { model: string; choices: { content: string }[] };
-    assert.equal(body.model, "mock/fixed");
+    assert.equal(body.model, "mock-gpt");
     assert.match(body.choices[0]?.content ?? "", /mock provider/);
   });
 

@@ -18,6 +18,7 @@ describe("Chat.Stream names the response once", () => {
     assert.equal(events[0]?.event.case, "routing");
     assert.match(events[0]?.id ?? "", /^chatcmpl-mock-/, "the provider's id, not a placeholder");
     assert.deepEqual(new Set(events.map((event) => event.id)).size, 1);
-    assert.deepEqual([...new Set(events.map((event) => event.model))], ["mock/fixed"]);
+    // The mock answers under the name it was asked for, as a real model does (issue #15).
+    assert.deepEqual([...new Set(events.map((event) => event.model))], ["mock-gpt"]);
   });
 });

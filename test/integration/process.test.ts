@@ -123,12 +123,13 @@ describe("the switchboard process", () => {
     }
   });
 
-  it("refuses to start with a weak master key", async () => {
+  it("refuses to start with a weak master key when strict_master_key is set", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--port", "0"], {
       cwd: ROOT,
       env: {
         PATH: process.env["PATH"] ?? "",
         SWITCHBOARD_MASTER_KEY: "sk-1234",
+        SWITCHBOARD_STRICT_MASTER_KEY: "true",
         SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), "sb-")),
       },
       stdio: ["ignore", "pipe", "pipe"],

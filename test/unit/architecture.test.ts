@@ -35,10 +35,14 @@ const ALLOWED: Record<string, string[]> = {
   // keys reads per-window usage limits from key metadata through limits/ (which depends on core only).
   keys: ["core", "auth", "store", "limits"],
   // The edges render the domain modules' admin surfaces (keys, usage).
-  rest: ["core", "auth", "logging", "keys", "usage"],
+  rest: ["core", "auth", "logging", "keys", "usage", "responses"],
   connect: ["core", "auth", "logging", "gen", "keys", "usage"],
   usage: ["core", "keys", "limits", "store", "logging"],
   limits: ["core", "keys"],
+  // Metrics and readiness: fed by the core's RequestObserver port; nothing but app.ts imports them.
+  observability: ["core"],
+  // Stored OpenAI Responses (conversation state) over the gateway's database.
+  responses: ["store"],
 };
 
 describe("dependencies point one way (STYLE: core <- router, providers; edges over core)", () => {

@@ -5,13 +5,28 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import { ChatService } from "../../../gen/switchboard/v1/chat_service_pb.js";
+import { EmbeddingsService } from "../../../gen/switchboard/v1/embeddings_service_pb.js";
 import { KeysService } from "../../../gen/switchboard/v1/keys_service_pb.js";
 import { UsageService } from "../../../gen/switchboard/v1/usage_service_pb.js";
 
 export * from "../../../gen/switchboard/v1/chat_service_pb.js";
+export * from "../../../gen/switchboard/v1/embeddings_service_pb.js";
 export * from "../../../gen/switchboard/v1/error_detail_pb.js";
 export * from "../../../gen/switchboard/v1/keys_service_pb.js";
 export * from "../../../gen/switchboard/v1/usage_service_pb.js";
+
+/**
+ * An Embed response's vector as floats: `Embedding.values` holds packed little-endian float32s (4 bytes a value).
+ * Copies into an aligned Float32Array (the bytes may sit at any offset of the received message).
+ */
+export function embeddingValues(embedding: { values: Uint8Array }): Float32Array {
+  const bytes = embedding.values;
+  if (bytes.byteLength % 4 !== 0) throw new Error("Embedding.values is not a whole number of float32s.");
+  const out = new Float32Array(bytes.byteLength / 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let index = 0; index < out.length; index++) out[index] = view.getFloat32(index * 4, true);
+  return out;
+}
 
 export type SwitchboardProtocol = "connect" | "grpc" | "grpc-web";
 
@@ -35,6 +50,8 @@ export interface SwitchboardClient {
   keys: Client<typeof KeysService>;
   /** The usage ledger: records, summaries and a live feed. */
   usage: Client<typeof UsageService>;
+  /** `embed()`: vectors as packed floats (EmbeddingsService). */
+  embeddings: Client<typeof EmbeddingsService>;
   transport: Transport;
 }
 
@@ -77,6 +94,7 @@ export function createSwitchboardClient(options: SwitchboardClientOptions): Swit
     chat: createClient(ChatService, transport),
     keys: createClient(KeysService, transport),
     usage: createClient(UsageService, transport),
+    embeddings: createClient(EmbeddingsService, transport),
     transport,
   };
 }

@@ -7,6 +7,7 @@ import type { ChatContext, CommittedStream, Dispatcher, ModelDescriptor } from "
 import { assertNoEgressFields } from "./forbidden-fields.js";
 import type { BilledUsage, Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
+import type { RequestObserver, RequestSurface } from "./request-observer.js";
 import { StreamTap } from "./stream-tap.js";
 import type { TokenCount, TokenCounter } from "./token-counter.js";
 import { validateChatRequest } from "./validate-chat-request.js";
@@ -25,6 +26,8 @@ export interface ChatGatewayOptions {
   metering?: Metering;
   /** Providers' own prompt counts (count_tokens); absent: counts are the gateway's estimate. */
   tokenCounter?: TokenCounter;
+  /** Told when each request starts, each attempt ends, and the request ends (metrics); absent: nothing is. */
+  observer?: RequestObserver;
 }
 
 export class ChatGateway {
@@ -33,11 +36,39 @@ export class ChatGateway {
     private readonly options: ChatGatewayOptions,
   ) {}
 
-  async complete(
-    request: ChatRequest,
-    context: ChatContext,
-  ): Promise<{ response: ChatResponse; routing: RoutingInfo; metering?: MeterReceipt }> {
-    context = this.admit(request, context);
+  async complete(request: ChatRequest, context: ChatContext): Promise<CompleteResult> {
+    const observer = this.options.observer;
+    if (observer === undefined) return this.completeAdmitted(request, this.admit(request, context));
+    const surface = context.surface ?? "other";
+    const startedAt = performance.now();
+    observer.onStart(surface, false);
+    let admitted: ChatContext | undefined;
+    let result: CompleteResult | undefined;
+    let failure: GatewayError | undefined;
+    try {
+      admitted = this.admit(request, observedContext(context, observer));
+      result = await this.completeAdmitted(request, admitted);
+      return result;
+    } catch (error) {
+      failure = toGatewayError(error);
+      throw error;
+    } finally {
+      const usage = result?.response.usage;
+      observer.onEnd({
+        surface,
+        stream: false,
+        modelGroup: admitted?.resolved?.group.name,
+        startedAt,
+        endedAt: performance.now(),
+        routing: result?.routing,
+        usage,
+        costUsd: result?.metering?.costUsd ?? usage?.costUsd,
+        error: failure,
+      });
+    }
+  }
+
+  private async completeAdmitted(request: ChatRequest, context: ChatContext): Promise<CompleteResult> {
     const metering = this.options.metering;
     if (metering === undefined) return this.dispatcher.complete(request, context);
     const ticket = await metering.admit(request, context);
@@ -78,13 +109,46 @@ export class ChatGateway {
   }
 
   async stream(request: ChatRequest, context: ChatContext): Promise<CommittedStream> {
-    context = this.admit(request, context);
+    const observer = this.options.observer;
+    if (observer === undefined) return this.streamAdmitted(request, this.admit(request, context), undefined);
+    const surface = context.surface ?? "other";
+    const startedAt = performance.now();
+    observer.onStart(surface, true);
+    let admitted: ChatContext | undefined;
+    try {
+      admitted = this.admit(request, observedContext(context, observer));
+      const modelGroup = admitted.resolved?.group.name;
+      return await this.streamAdmitted(request, admitted, { observer, surface, startedAt, modelGroup });
+    } catch (error) {
+      // Refused or failed before the stream committed; once committed, the relay reports the end.
+      observer.onEnd({
+        surface,
+        stream: true,
+        modelGroup: admitted?.resolved?.group.name,
+        startedAt,
+        endedAt: performance.now(),
+        error: toGatewayError(error),
+      });
+      throw error;
+    }
+  }
+
+  private async streamAdmitted(
+    request: ChatRequest,
+    context: ChatContext,
+    observed: ObservedStream | undefined,
+  ): Promise<CommittedStream> {
     const metering = this.options.metering;
     if (metering === undefined) {
       const committed = await this.dispatcher.stream(request, context);
       return {
         routing: committed.routing,
-        events: relayStream(committed.events, new StreamTap(request.n ?? 1)),
+        events: relayStream(
+          committed.events,
+          new StreamTap(request.n ?? 1),
+          undefined,
+          observed && { ...observed, routing: committed.routing },
+        ),
       };
     }
     const ticket = await metering.admit(request, context);
@@ -108,12 +172,17 @@ export class ChatGateway {
     return {
       routing: committed.routing,
       metering: ticket.admission,
-      events: relayStream(committed.events, new StreamTap(request.n ?? 1), {
-        ticket,
-        attempts: () => attemptsOf(attempts, committed.routing),
-        routing: committed.routing,
-        startedAt,
-      }),
+      events: relayStream(
+        committed.events,
+        new StreamTap(request.n ?? 1),
+        {
+          ticket,
+          attempts: () => attemptsOf(attempts, committed.routing),
+          routing: committed.routing,
+          startedAt,
+        },
+        observed && { ...observed, routing: committed.routing },
+      ),
     };
   }
 
@@ -194,6 +263,32 @@ function generatedBytesOf(response: ChatResponse): number {
   return bytes;
 }
 
+type CompleteResult = { response: ChatResponse; routing: RoutingInfo; metering?: MeterReceipt };
+
+/** What the relay needs to tell the observer how a committed stream ended. */
+interface ObservedStream {
+  observer: RequestObserver;
+  surface: RequestSurface;
+  startedAt: number;
+  modelGroup: string | undefined;
+  routing?: RoutingInfo;
+}
+
+/** The caller's context with the observer told of every attempt (after whoever else listens). */
+function observedContext(context: ChatContext, observer: RequestObserver): ChatContext {
+  const outer = context.onAttempt;
+  return {
+    ...context,
+    onAttempt:
+      outer === undefined
+        ? observer.onAttempt
+        : (attempt) => {
+            outer(attempt);
+            observer.onAttempt(attempt);
+          },
+  };
+}
+
 function withAttemptSink(context: ChatContext, attempts: Attempt[]): ChatContext {
   const outer = context.onAttempt;
   return {
@@ -238,9 +333,11 @@ async function* relayStream(
   source: AsyncIterable<ChatEvent[]>,
   tap: StreamTap,
   metering?: StreamMetering,
+  observed?: ObservedStream,
 ): AsyncGenerator<ChatEvent[]> {
   let billed: BilledUsage | undefined;
   let failure: GatewayError | undefined;
+  let finished = false;
   try {
     for await (const batch of source) {
       const out = tap.observe(batch);
@@ -249,11 +346,19 @@ async function* relayStream(
     const tail = tap.missingFinishes();
     if (tail.length > 0) yield tail;
     if (metering === undefined) {
+      finished = true;
       yield [{ type: "usage", usage: tap.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 } }];
       return;
     }
     billed = await metering.ticket.account(tap.usage, tap.generatedBytes, metering.routing);
-    yield [{ type: "usage", usage: billed.usage }];
+    finished = true;
+    // The stream's usage carries its price, as a unary response's does.
+    yield [
+      {
+        type: "usage",
+        usage: billed.costUsd !== undefined ? { ...billed.usage, costUsd: billed.costUsd } : billed.usage,
+      },
+    ];
   } catch (error) {
     failure = toGatewayError(error);
     throw error;
@@ -270,6 +375,23 @@ async function* relayStream(
         stream: true,
         startedAt: metering.startedAt,
         ...(tap.firstTokenAt !== undefined ? { firstTokenAt: tap.firstTokenAt } : {}),
+      });
+    }
+    if (observed !== undefined) {
+      observed.observer.onEnd({
+        surface: observed.surface,
+        stream: true,
+        modelGroup: observed.modelGroup,
+        startedAt: observed.startedAt,
+        endedAt: performance.now(),
+        firstTokenAt: tap.firstTokenAt,
+        routing: observed.routing,
+        usage: billed?.usage ?? tap.usage,
+        costUsd: billed?.costUsd,
+        // A stream the caller stopped reading before its end counts as cancelled.
+        error:
+          failure ??
+          (finished ? undefined : new GatewayError("cancelled", "The caller stopped reading the stream.")),
       });
     }
   }

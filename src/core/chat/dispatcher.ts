@@ -4,6 +4,7 @@ import type { ChatEvent, ChatRequest, ChatResponse } from "../types/chat.js";
 import type { Principal } from "../types/principal.js";
 import type { Attempt, RoutingInfo } from "../types/routing.js";
 import type { MeterSnapshot } from "./metering.js";
+import type { RequestSurface } from "./request-observer.js";
 
 /** Per-request facts the edges hand to the core. */
 export interface ChatContext {
@@ -15,6 +16,8 @@ export interface ChatContext {
   deadline?: number;
   /** Called by the router for every attempt as it ends, failed ones included (the usage ledger bills each). */
   onAttempt?: (attempt: Attempt) => void;
+  /** The edge the request came in through (metrics label); absent: "other". */
+  surface?: RequestSurface;
   /** The request's model resolution and prompt estimate, set once at admission (ChatGateway). */
   resolved?: ResolvedRequest;
 }

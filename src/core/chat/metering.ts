@@ -69,6 +69,8 @@ export interface MeterSnapshot {
   budgetRemainingUsd?: number;
   /** The tightest rate limit that applies, for `x-ratelimit-*` headers. */
   rateLimit?: { name: string; limit: number; remaining: number; resetMs: number };
+  /** The request set no max_tokens and its budget could not pay the model's whole output: capped to this. */
+  maxTokensCapped?: number;
 }
 
 /** Usage as billed: the provider's or a bounded estimate, with its price. */

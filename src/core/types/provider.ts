@@ -1,3 +1,5 @@
+import type { EmbedRequest, EmbedResult } from "../embeddings/embed-types.js";
+import type { EmbeddingAdapter } from "../embeddings/embedding-adapter.js";
 import type { GatewayError } from "../errors/gateway-error.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "./chat.js";
 import type { Deployment } from "./deployment.js";
@@ -78,6 +80,9 @@ export interface HttpProviderAdapter {
     bodyText: string,
     headers: Record<string, string | string[] | undefined>,
   ): GatewayError;
+  // --- embeddings (issue 14) ---
+  /** The provider's embeddings API; absent: the provider has none (a request for it is a 400 naming the model). */
+  readonly embeddings?: EmbeddingAdapter;
 }
 
 /** A provider answered inside the process (the mock provider). */
@@ -140,4 +145,12 @@ export interface AttemptInvoker {
     signal: AbortSignal,
     limits: AttemptLimits,
   ): Promise<UpstreamEventStream>;
+  /** One embeddings attempt (split into the provider's per-call batches); absent: no embeddings in this build. */
+  embed?(
+    deployment: Deployment,
+    request: EmbedRequest,
+    requestId: string,
+    signal: AbortSignal,
+    limits: AttemptLimits,
+  ): Promise<EmbedResult>;
 }

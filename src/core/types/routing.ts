@@ -1,4 +1,14 @@
 import type { ErrorKind } from "../errors/error-kind.js";
+import type { RequestRouting } from "./chat.js";
+
+/**
+ * What the router reads of a request, whatever the operation (chat, embeddings): the model it names and the
+ * caller's routing overrides. Chat and embeddings requests both are one.
+ */
+export interface RoutableRequest {
+  model: string;
+  routing?: RequestRouting;
+}
 
 /** One call to one deployment made while serving a request. */
 export interface Attempt {

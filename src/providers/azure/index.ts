@@ -8,6 +8,7 @@ import type { Environment } from "../shared/api-key.js";
 import { modelPathSegment } from "../shared/model-path-segment.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { AZURE_DEFAULT_API_VERSION } from "./azure-api.js";
+import { azureEmbeddings } from "./azure-embeddings.js";
 import { parseAzureError } from "./azure-error.js";
 import { AzureStreamDecoder } from "./azure-stream-decoder.js";
 
@@ -126,4 +127,6 @@ export const azureAdapter: HttpProviderAdapter = {
   parseResponse: (body) => parseOpenAIResponse("azure", body),
   createStreamDecoder: () => new AzureStreamDecoder(),
   parseError: parseAzureError,
+  // --- embeddings (issue 14): OpenAI's wire on Azure's URL and key header (azure-embeddings.ts) ---
+  embeddings: azureEmbeddings,
 };

@@ -4,6 +4,7 @@ import { modelPathSegment } from "../shared/model-path-segment.js";
 import { signSigV4 } from "../shared/sigv4.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { bedrockBaseUrl, type Environment, resolveBedrockAuth } from "./bedrock-auth.js";
+import { createBedrockEmbeddings } from "./bedrock-embeddings.js";
 import { parseBedrockError } from "./bedrock-error.js";
 import { BedrockStreamDecoder } from "./bedrock-stream-decoder.js";
 import { convertToBedrockRequest } from "./convert-to-bedrock-request.js";
@@ -64,4 +65,6 @@ export const bedrockAdapter: HttpProviderAdapter = {
   parseResponse: parseBedrockResponse,
   createStreamDecoder: (_request, context) => new BedrockStreamDecoder(context),
   parseError: parseBedrockError,
+  // --- embeddings (issue 14): InvokeModel for Titan (1 a call) and Cohere embed v3/v4 (bedrock-embeddings.ts) ---
+  embeddings: createBedrockEmbeddings(),
 };

@@ -1,6 +1,7 @@
 import type { HttpProviderAdapter } from "../../core/types/provider.js";
 import { baseUrl, resolveApiKey } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
+import { createCohereEmbeddings } from "./cohere-embeddings.js";
 import { parseCohereError } from "./cohere-error.js";
 import { CohereStreamDecoder } from "./cohere-stream-decoder.js";
 import { convertToCohereRequest } from "./convert-to-cohere-request.js";
@@ -40,4 +41,6 @@ export const cohereAdapter: HttpProviderAdapter = {
   parseResponse: parseCohereResponse,
   createStreamDecoder: (_request, context) => new CohereStreamDecoder(context),
   parseError: parseCohereError,
+  // --- embeddings (issue 14): `/v2/embed`, 96 a call (cohere-embeddings.ts) ---
+  embeddings: createCohereEmbeddings(COHERE_ENV_VARS),
 };

@@ -3,6 +3,7 @@ import type { Deployment } from "../../core/types/deployment.js";
 import type { HttpProviderAdapter, UpstreamRequest } from "../../core/types/provider.js";
 import { modelPathSegment } from "../shared/model-path-segment.js";
 import { convertToGeminiBody } from "./convert-to-gemini-request.js";
+import { createGeminiEmbeddings } from "./gemini-embeddings.js";
 import { GEMINI_PROVIDER_ID, parseGeminiError } from "./gemini-error.js";
 import { GeminiStreamDecoder } from "./gemini-stream-decoder.js";
 import { parseGeminiResponse } from "./parse-gemini-response.js";
@@ -76,4 +77,6 @@ export const geminiProvider: HttpProviderAdapter = {
       candidates: request.n ?? 1,
     }),
   parseError: (status, bodyText, headers) => parseGeminiError(status, bodyText, headers, GEMINI_PROVIDER_ID),
+  // --- embeddings (issue 14): batchEmbedContents, 100 a call (gemini-embeddings.ts) ---
+  embeddings: createGeminiEmbeddings({ defaultBaseUrl: GEMINI_DEFAULT_BASE_URL, modelId: geminiModelId }),
 };

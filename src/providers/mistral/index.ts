@@ -3,6 +3,7 @@ import type { OpenAIWireOptions } from "../openai/convert-to-openai-request.js";
 import { baseUrl, resolveApiKey } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { convertToMistralBody } from "./convert-to-mistral-request.js";
+import { createMistralEmbeddings } from "./mistral-embeddings.js";
 import { parseMistralError } from "./mistral-error.js";
 import { MISTRAL_OPTIONS } from "./mistral-options.js";
 import { MistralStreamDecoder } from "./mistral-stream-decoder.js";
@@ -56,4 +57,6 @@ export const mistralAdapter: HttpProviderAdapter = {
   parseResponse: (body) => parseMistralResponse(body),
   createStreamDecoder: () => new MistralStreamDecoder(),
   parseError: parseMistralError,
+  // --- embeddings (issue 14): `/v1/embeddings`, 32 a call (mistral-embeddings.ts) ---
+  embeddings: createMistralEmbeddings(MISTRAL_ENV_VARS, MISTRAL_WIRE.defaultBase),
 };

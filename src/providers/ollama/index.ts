@@ -2,6 +2,7 @@ import type { HttpProviderAdapter } from "../../core/types/provider.js";
 import { baseUrl, optionalApiKey } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { convertToOllamaRequest } from "./convert-to-ollama-request.js";
+import { createOllamaEmbeddings } from "./ollama-embeddings.js";
 import { parseOllamaError } from "./ollama-error.js";
 import { OllamaStreamDecoder } from "./ollama-stream-decoder.js";
 import { parseOllamaResponse } from "./parse-ollama-response.js";
@@ -49,6 +50,8 @@ function createOllamaAdapter(id: string): HttpProviderAdapter {
     parseResponse: parseOllamaResponse,
     createStreamDecoder: (_request, context) => new OllamaStreamDecoder(context),
     parseError: parseOllamaError,
+    // --- embeddings (issue 14): `/api/embed` (ollama-embeddings.ts) ---
+    embeddings: createOllamaEmbeddings(id, OLLAMA_ENV_VARS),
   };
 }
 

@@ -7,6 +7,7 @@ import { openAICompatibleOptions } from "../openai/openai-options.js";
 import type { Environment } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { OPENAI_COMPATIBLE_FAMILIES, type OpenAICompatibleFamily } from "./families.js";
+import { familyEmbeddings } from "./family-embeddings.js";
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
@@ -118,6 +119,11 @@ export function createFamilyAdapter(
         wire,
       ),
     parseResponse: (body, context) => fillMissingToolCallIds(base.parseResponse(body, context)),
+    // --- embeddings (issue 14): the families whose hosts serve `/embeddings` (family-embeddings.ts) ---
+    ...familyEmbeddings(
+      family,
+      (deployment) => resolveContext(family, { deployment, stream: false, requestId: "" }, env).deployment,
+    ),
   };
 }
 

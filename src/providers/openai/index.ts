@@ -1,5 +1,11 @@
 import type { HttpProviderAdapter } from "../../core/types/provider.js";
-import { buildOpenAIRequest, OPENAI_WIRE, type OpenAIWireOptions } from "./convert-to-openai-request.js";
+import {
+  buildOpenAIRequest,
+  OPENAI_DEFAULT_BASE,
+  OPENAI_WIRE,
+  type OpenAIWireOptions,
+} from "./convert-to-openai-request.js";
+import { openAIEmbeddingsFor } from "./openai-embeddings.js";
 import { parseOpenAIError } from "./openai-error.js";
 import { OpenAIStreamDecoder } from "./openai-stream-decoder.js";
 import { parseOpenAIResponse } from "./parse-openai-response.js";
@@ -31,4 +37,8 @@ export function createOpenAICompatibleProvider(wire: OpenAIWireOptions): HttpPro
   };
 }
 
-export const openaiProvider: HttpProviderAdapter = createOpenAICompatibleProvider(OPENAI_WIRE);
+export const openaiProvider: HttpProviderAdapter = {
+  ...createOpenAICompatibleProvider(OPENAI_WIRE),
+  // --- embeddings (issue 14): `/v1/embeddings`, base64 passed through, token-id inputs, 2,048 a call ---
+  embeddings: openAIEmbeddingsFor("openai", OPENAI_DEFAULT_BASE),
+};

@@ -83,6 +83,47 @@ export class UpstreamExecutor {
   }
 
   /**
+   * One unary JSON call whose request is already built (an embeddings batch): the parsed body and the response
+   * headers, or `parseError`'s GatewayError for a non-2xx answer. Same timeouts, caps and abort as `complete`.
+   */
+  async callJson(
+    provider: string,
+    build: () => UpstreamRequest | Promise<UpstreamRequest>,
+    parseError: (
+      status: number,
+      bodyText: string,
+      headers: Record<string, string | string[] | undefined>,
+    ) => GatewayError,
+    signal: AbortSignal,
+    limits: AttemptLimits,
+  ): Promise<{ body: unknown; headers: Record<string, string | string[] | undefined> }> {
+    const exchange = new BufferedExchange(signal, limits, provider);
+    try {
+      const upstream = await build();
+      const answer = await exchange.send(this.agent, upstream, limits.firstByteTimeoutMs);
+      const headers = undiciUtil.parseHeaders(answer.rawHeaders);
+      if (answer.status >= 400) throw parseError(answer.status, answer.text, headers);
+      try {
+        return { body: JSON.parse(answer.text), headers };
+      } catch (cause) {
+        throw new GatewayError(
+          "upstream_protocol",
+          `Provider '${provider}' returned a body that is not JSON.`,
+          {
+            provider,
+            upstreamStatus: answer.status,
+            cause,
+          },
+        );
+      }
+    } catch (error) {
+      throw exchange.translate(error);
+    } finally {
+      exchange.dispose();
+    }
+  }
+
+  /**
    * Starts a stream and resolves once the first event batch arrived (or rejects, retryably, before that).
    * The time-to-first-token limit covers connect, headers and the first event.
    */

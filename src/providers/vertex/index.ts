@@ -5,6 +5,7 @@ import { geminiModelId } from "../gemini/index.js";
 import { parseGeminiResponse } from "../gemini/parse-gemini-response.js";
 import { modelPathSegment } from "../shared/model-path-segment.js";
 import { VertexAuthenticator, type VertexAuthOptions } from "./vertex-auth.js";
+import { createVertexEmbeddings } from "./vertex-embeddings.js";
 import { parseVertexError, VERTEX_PROVIDER_ID } from "./vertex-error.js";
 import { vertexUrl } from "./vertex-url.js";
 
@@ -64,6 +65,8 @@ export function createVertexProvider(options: VertexAuthOptions = {}): HttpProvi
         candidates: request.n ?? 1,
       }),
     parseError: parseVertexError,
+    // --- embeddings (issue 14): :predict / :embedContent with the same credentials (vertex-embeddings.ts) ---
+    embeddings: createVertexEmbeddings(authenticator),
   };
 }
 

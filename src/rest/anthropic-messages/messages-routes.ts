@@ -49,6 +49,7 @@ function chatContext(context: RestContext, signal: AbortSignal): ChatContext {
     requestId: context.requestId,
     principal: context.principal ?? { keyId: "anonymous", role: "user", display: "" },
     signal,
+    surface: "messages",
   };
 }
 

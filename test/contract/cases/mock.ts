@@ -31,13 +31,14 @@ export const mockCase: ProviderCase = {
       expect: { toolCalls: [{ name: "get_weather", arguments: {} }] },
     },
     tool_round_trip: {
-      // The tool model calls its first tool on every turn, so the follow-up is another call.
+      // Like a real model, the tool model answers with text once the conversation ends with a tool result.
       replies: [],
       model: model("tool"),
       tools,
       expect: { toolCalls: [{ name: "get_weather", arguments: {} }] },
-      followUp: { expect: { finish: "tool_calls", toolCalls: [{ name: "get_weather" }] } },
+      followUp: { expect: { finish: "stop" } },
     },
+    json_schema: { replies: [], model: model("fixed"), expect: { finish: "stop" } },
     reasoning_round_trip: {
       replies: [],
       model: model("reasoning"),

@@ -4,6 +4,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ChatService } from "../../../gen/switchboard/v1/chat_service_pb.js";
+import { EmbeddingsService } from "../../../gen/switchboard/v1/embeddings_service_pb.js";
 import { KeyRole, KeysService } from "../../../gen/switchboard/v1/keys_service_pb.js";
 import { UsageService } from "../../../gen/switchboard/v1/usage_service_pb.js";
 import { ACCESS_MATRIX, type Access, accessRule } from "../../../src/auth/access-matrix.js";
@@ -11,6 +12,7 @@ import type { PrincipalRole } from "../../../src/core/types/principal.js";
 import { generateSecret, secretDisplay, secretLookupHash } from "../../../src/keys/key-secret.js";
 import { emptyLimits } from "../../../src/keys/key-types.js";
 import { SqlKeyStore } from "../../../src/keys/sql-key-store.js";
+import { metricsRoute } from "../../../src/rest/observability-routes.js";
 import { coreRestRoutes, type RestRoute } from "../../../src/rest/rest-shim.js";
 import { restRouteId } from "../../../src/rest/route-access.js";
 import { connectKeysClient } from "../../helpers/keys-client.js";
@@ -22,7 +24,7 @@ import {
 } from "../../helpers/keys-gateway.js";
 
 /** Every Connect service the gateway registers. A new service must be added here and to the matrix. */
-const SERVICES: readonly DescService[] = [ChatService, KeysService, UsageService];
+const SERVICES: readonly DescService[] = [ChatService, EmbeddingsService, KeysService, UsageService];
 
 type Caller =
   | { name: "anonymous" | "forged" | "expired" | "blocked" | "revoked"; token: string | undefined }
@@ -40,7 +42,13 @@ describe("authorization matrix: every REST route and RPC × every role and key s
 
   before(async () => {
     gateway = await startKeysGateway(target);
-    restRoutes = [...coreRestRoutes(), ...gateway.keys.restRoutes, ...gateway.usage.restRoutes];
+    restRoutes = [
+      ...coreRestRoutes(),
+      // GET /metrics is mounted by app.ts (on by default); the gateway under test serves the real one.
+      metricsRoute({ contentType: "text/plain", render: async () => "" }),
+      ...gateway.keys.restRoutes,
+      ...gateway.usage.restRoutes,
+    ];
     const admin = connectKeysClient(gateway.url, MASTER_KEY);
     await admin.createTeam({ team: { teamId } });
     await admin.createTeam({ team: { teamId: "other-team" } });

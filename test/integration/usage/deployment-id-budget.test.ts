@@ -47,12 +47,21 @@ describe("a request naming a deployment by its model_info.id is budgeted like an
     });
     try {
       const { key, keyId } = await createKey(gateway.url, { max_budget: BUDGET });
-      // No max_tokens: the worst case is the model's whole output limit, far above the budget, by group or by id.
+      // No max_tokens: the worst case is the model's whole output limit, far above the budget, by group or by id;
+      // both are capped alike at what the budget can pay (issue #15: (0.0003 − $0.000026) / $2/M ≈ 137 tokens).
       const byGroup = await chat(gateway.url, key, { model: "mock-pinned", messages: HI });
-      assert.equal(byGroup.status, 429, byGroup.text);
+      assert.equal(byGroup.status, 200, byGroup.text);
       const byId = await chat(gateway.url, key, { model: "pinned-1", messages: HI });
-      assert.equal(byId.status, 429, `by id: ${byId.status} ${byId.text}`);
-      assert.match(byId.text, /insufficient_quota/);
+      assert.equal(byId.status, 200, `by id: ${byId.status} ${byId.text}`);
+      for (const capped of [byGroup, byId]) {
+        const cap = Number(capped.headers.get("x-switchboard-max-tokens-capped"));
+        assert.ok(cap >= 16 && cap <= 137, `capped at ${cap}`);
+      }
+      // max_tokens the budget cannot pay is refused, by id as by group.
+      const tooMany = await chat(gateway.url, key, { model: "pinned-1", max_tokens: 4_000, messages: HI });
+      assert.equal(tooMany.status, 429, tooMany.text);
+      assert.match(tooMany.text, /insufficient_quota/);
+      await settled(gateway);
 
       // Ten concurrent slow requests by id on a budget that fits one: one admitted, nine refused, no overshoot.
       const results = await Promise.all(

@@ -281,17 +281,17 @@ describe("provider prefixes and model ids", () => {
     assert.deepEqual(splitProviderModel("openai/gpt-4o", "openai"), { provider: "openai", model: "gpt-4o" });
   });
 
-  test("a model without a provider, or with an empty model id, is an error at its path", () => {
+  test("a model without a provider the catalog knows, or with an empty model id, is an error at its path", () => {
     const problems = problemsOf(`model_list:
   - model_name: a
-    litellm_params: { model: gpt-4o }
+    litellm_params: { model: my-house-model }
   - model_name: b
     litellm_params: { model: "openai/" }
   - model_name: c
     litellm_params: { model: "OpenAI/gpt-4o" }
 `);
     assert.deepEqual(problems, [
-      "model_list[0].litellm_params.model: 'gpt-4o' has no provider prefix; write it as 'provider/model' (e.g. 'openai/gpt-4o') or set custom_llm_provider",
+      "model_list[0].litellm_params.model: 'my-house-model' has no provider prefix and the model catalog does not know which provider serves it; write it as 'provider/my-house-model' with one of: anthropic/, azure/, bedrock/, cerebras/, cohere/, deepinfra/, deepseek/, fireworks_ai/, gemini/, groq/, hosted_vllm/, lm_studio/, mistral/, ollama/, ollama_chat/, openai/, openrouter/, perplexity/, together_ai/, vertex_ai/, voyage/, xai/ (or set custom_llm_provider)",
       "model_list[1].litellm_params.model: the model id after the provider prefix is empty",
       "model_list[2].litellm_params.model: the provider prefix must be a lowercase provider name such as 'openai/'",
     ]);
@@ -308,6 +308,8 @@ describe("defaults and precedence", () => {
       maxRequestBodyBytes: 10 * 1024 * 1024,
       shutdownGraceMs: 10_000,
       connectionLimits: {},
+      // docs/observability.md: /metrics on, master key only, no litellm_* names.
+      metrics: { enabled: true, auth: "master_key", litellmNames: false },
     });
     assert.equal(config.dataDir, join(CWD, ".data"));
     assert.equal(config.masterKey, undefined);

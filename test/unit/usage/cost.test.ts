@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -97,8 +97,9 @@ describe("cost of recorded usage shapes", { skip: skipNoCorpus }, () => {
       } satisfies Usage;
     });
     const model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
-    near(cost("bedrock", model, write), 2 * 3e-6 + 1322 * 3.75e-6 + 5 * 15e-6);
-    near(cost("bedrock", model, read), 2 * 3e-6 + 1322 * 0.3e-6 + 5 * 15e-6);
+    // The model catalog knows Bedrock's 10% premium on regional (geo-scoped) endpoints of Claude 4.5 models.
+    near(cost("bedrock", model, write), 1.1 * (2 * 3e-6 + 1322 * 3.75e-6 + 5 * 15e-6));
+    near(cost("bedrock", model, read), 1.1 * (2 * 3e-6 + 1322 * 0.3e-6 + 5 * 15e-6));
   });
 
   it("cohere: billed units (cached tokens are not discounted by Cohere)", () => {
@@ -273,12 +274,14 @@ describe("prices", () => {
       }),
     );
     const loaded = PriceTable.fromFile(file);
+    // Without the catalog (which prices embeddings itself), to see what the file's embedding entry does.
+    const fileOnly = new PriceTable([JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>], {
+      catalog: false,
+    });
     assert.equal(loaded.lookup("openai", "my-org/custom-model")?.outputPerToken, 4e-6);
     assert.equal(loaded.lookup("openai", "gpt-4o")?.inputPerToken, 1e-6);
-    assert.equal(
-      loaded.lookup("openai", "text-embedding-3-small"),
-      undefined,
-      "non-chat entries are not chat prices",
-    );
+    // Embedding entries are priced too (issue 14: embeddings bill their input tokens), from the file alone as well.
+    assert.equal(loaded.lookup("openai", "text-embedding-3-small")?.inputPerToken, 2e-8);
+    assert.equal(fileOnly.lookup("openai", "text-embedding-3-small")?.inputPerToken, 2e-8);
   });
 });

@@ -1,0 +1,7 @@
+import type { GatewayError } from "../../core/errors/gateway-error.js";
+import { errorFromStatus, type HeaderRecord } from "../shared/upstream-errors.js";
+
+/** Voyage errors are `{"detail": "..."}` with no type: the status decides, the detail is the message. */
+export function parseVoyageError(status: number, bodyText: string, headers: HeaderRecord): GatewayError {
+  return errorFromStatus("voyage", "Voyage", status, bodyText, headers);
+}
