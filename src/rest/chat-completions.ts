@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
-import type { ChatContext } from "../core/chat/dispatcher.js";
+import type { ChatContext, CommittedStream } from "../core/chat/dispatcher.js";
 import { toGatewayError } from "../core/errors/gateway-error.js";
+import type { ChatRequest } from "../core/types/chat.js";
 import { fromOpenAIRequest } from "./from-openai.js";
 import { type HttpResponse, readJsonBody, sendJson } from "./http-io.js";
 import { meteringHeaders } from "./metering-headers.js";
@@ -33,6 +34,32 @@ export function write(response: HttpResponse, text: string): Promise<void> | und
   });
 }
 
+/**
+ * Streams through the core and, once the first upstream event has committed the attempt, writes the SSE response
+ * head (routing and metering headers, plus `extraHeaders`). Every streaming REST surface (chat, Messages,
+ * Responses) starts its stream here; errors before the commit are thrown as ordinary JSON errors.
+ */
+export async function openEventStream(
+  context: RestContext,
+  request: ChatRequest,
+  chat: ChatContext,
+  extraHeaders: Record<string, string> = {},
+): Promise<CommittedStream> {
+  const { request: httpRequest, response, deps, requestId } = context;
+  const committed = await deps.gateway.stream(request, chat);
+  context.log.deployment = committed.routing.deployment;
+  context.log.provider = committed.routing.provider;
+  (response as ServerResponse).writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    ...(httpRequest.httpVersionMajor === 1 ? { connection: "keep-alive" } : {}),
+    ...routingHeaders(committed.routing, requestId),
+    ...meteringHeaders(committed.metering),
+    ...extraHeaders,
+  });
+  return committed;
+}
+
 /** POST /v1/chat/completions: OpenAI in, core, OpenAI out — unary JSON or SSE. */
 export async function handleChatCompletions(context: RestContext): Promise<number> {
   const { request: httpRequest, response, deps, requestId } = context;
@@ -61,16 +88,7 @@ export async function handleChatCompletions(context: RestContext): Promise<numbe
 
   // Errors until the first upstream event are ordinary JSON errors (and retried by the router); after it, the
   // stream is committed and an error becomes one final SSE error event.
-  const committed = await deps.gateway.stream(request, chat);
-  context.log.deployment = committed.routing.deployment;
-  context.log.provider = committed.routing.provider;
-  (response as ServerResponse).writeHead(200, {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache",
-    ...(httpRequest.httpVersionMajor === 1 ? { connection: "keep-alive" } : {}),
-    ...routingHeaders(committed.routing, requestId),
-    ...meteringHeaders(committed.metering),
-  });
+  const committed = await openEventStream(context, request, chat);
   const writer = new OpenAIChunkWriter(
     `chatcmpl-${requestId}`,
     committed.routing.model,

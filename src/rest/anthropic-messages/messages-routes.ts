@@ -1,7 +1,6 @@
-import type { ServerResponse } from "node:http";
 import type { ChatContext } from "../../core/chat/dispatcher.js";
 import { invalidRequest, toGatewayError } from "../../core/errors/gateway-error.js";
-import { callerGone, write } from "../chat-completions.js";
+import { callerGone, openEventStream, write } from "../chat-completions.js";
 import { header, readJsonBody, sendJson } from "../http-io.js";
 import { meteringHeaders } from "../metering-headers.js";
 import type { RestContext, RestRoute } from "../rest-shim.js";
@@ -78,17 +77,7 @@ export async function handleMessages(context: RestContext): Promise<number> {
 
   // As for chat: errors before the first upstream event are JSON errors (and retried by the router); after it
   // the stream is committed and an error becomes one `event: error`.
-  const committed = await deps.gateway.stream(request, chat);
-  context.log.deployment = committed.routing.deployment;
-  context.log.provider = committed.routing.provider;
-  (response as ServerResponse).writeHead(200, {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache",
-    ...(httpRequest.httpVersionMajor === 1 ? { connection: "keep-alive" } : {}),
-    ...routingHeaders(committed.routing, requestId),
-    ...meteringHeaders(committed.metering),
-    "request-id": requestId,
-  });
+  const committed = await openEventStream(context, request, chat, { "request-id": requestId });
   const writer = new AnthropicSseWriter(requestId, committed.routing.model);
   const iterator = committed.events[Symbol.asyncIterator]();
   try {

@@ -1,9 +1,8 @@
-import type { ServerResponse } from "node:http";
 import type { ChatContext } from "../../core/chat/dispatcher.js";
 import { GatewayError, invalidRequest, toGatewayError } from "../../core/errors/gateway-error.js";
 import type { Principal } from "../../core/types/principal.js";
 import type { ResponseStore } from "../../responses/response-store.js";
-import { callerGone, write } from "../chat-completions.js";
+import { callerGone, openEventStream, write } from "../chat-completions.js";
 import { readJsonBody, sendJson } from "../http-io.js";
 import { meteringHeaders } from "../metering-headers.js";
 import type { RestContext } from "../rest-shim.js";
@@ -146,16 +145,7 @@ export async function handleCreateResponse(context: RestContext): Promise<number
 
   // Errors until the first upstream event are JSON errors (and retried by the router); after it, an error is an
   // `error` event followed by `response.failed`.
-  const committed = await deps.gateway.stream(request, chat);
-  context.log.deployment = committed.routing.deployment;
-  context.log.provider = committed.routing.provider;
-  (response as ServerResponse).writeHead(200, {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache",
-    ...(httpRequest.httpVersionMajor === 1 ? { connection: "keep-alive" } : {}),
-    ...routingHeaders(committed.routing, requestId),
-    ...meteringHeaders(committed.metering),
-  });
+  const committed = await openEventStream(context, request, chat);
   const writer = new ResponsesEventWriter(skeleton);
   const iterator = committed.events[Symbol.asyncIterator]();
   let stored = !parsed.store;
