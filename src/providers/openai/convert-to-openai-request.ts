@@ -4,6 +4,7 @@ import type { ProviderCallContext, UpstreamRequest } from "../../core/types/prov
 import {
   callerBodyOptions,
   callerPassthrough,
+  mergeIntoBody,
   type ProviderOptionsPolicy,
   pickNestedOptions,
 } from "../shared/provider-options.js";
@@ -154,8 +155,8 @@ export function convertToOpenAIBody(
   if (request.logitBias !== undefined) body["logit_bias"] = request.logitBias;
   // Caller additions go in last but cannot replace anything: every key is on the provider's allow-list, which
   // holds no field this function sets (GUARDS 8b).
-  Object.assign(body, callerPassthrough(request.passthrough, wire.options, request.dropParams === true));
-  Object.assign(body, callerBodyOptions(request.providerOptions, wire.options));
+  mergeIntoBody(body, callerPassthrough(request.passthrough, wire.options, request.dropParams === true));
+  mergeIntoBody(body, callerBodyOptions(request.providerOptions, wire.options));
   if (context.stream) {
     body["stream"] = true;
     // Always ask for usage: cost and budgets need it; the REST edge hides it from callers who did not ask.

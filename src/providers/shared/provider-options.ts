@@ -189,13 +189,35 @@ export function pickNestedOptions(
   return out;
 }
 
-/** Merges checked options into a translated body; plain objects merge one level deep, anything else replaces. */
-export function mergeIntoBody(body: Record<string, unknown>, extra: Record<string, unknown>): void {
+/**
+ * Adds checked caller fields to a translated body (GUARDS 8b: callers only add). Plain objects merge one level
+ * deep; a field — or, inside an object, a sub-field — that the translation already set is the gateway's decision
+ * and is never replaced: the request is refused with a 400 naming it. Every provider merges caller additions here.
+ */
+export function mergeIntoBody(
+  body: Record<string, unknown>,
+  extra: Record<string, unknown> | undefined,
+): void {
+  if (extra === undefined) return;
   for (const [key, value] of Object.entries(extra)) {
     const current = body[key];
-    if (isPlainObject(current) && isPlainObject(value)) body[key] = { ...current, ...value };
-    else body[key] = value;
+    if (current === undefined) {
+      body[key] = value;
+      continue;
+    }
+    if (!isPlainObject(current) || !isPlainObject(value)) throw decidedByGateway(key);
+    for (const sub of Object.keys(value)) {
+      if (current[sub] !== undefined) throw decidedByGateway(`${key}.${sub}`);
+    }
+    body[key] = { ...current, ...value };
   }
+}
+
+function decidedByGateway(field: string) {
+  return invalidRequest(
+    `'${field}' is set by the gateway for this request (from the request's own fields or the deployment) and cannot be replaced by a caller addition.`,
+    field,
+  );
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -13,7 +13,11 @@ import { ollamaOptions } from "../../../src/providers/ollama/ollama-options.js";
 import { OPENAI_OPTIONS, openAICompatibleOptions } from "../../../src/providers/openai/openai-options.js";
 import { OPENAI_COMPATIBLE_FAMILIES } from "../../../src/providers/openai-compatible/families.js";
 import { getProvider } from "../../../src/providers/registry.js";
-import type { OptionRule, ProviderOptionsPolicy } from "../../../src/providers/shared/provider-options.js";
+import {
+  mergeIntoBody,
+  type OptionRule,
+  type ProviderOptionsPolicy,
+} from "../../../src/providers/shared/provider-options.js";
 import { makeContext, makeDeployment } from "../../providers/support/deployment.js";
 
 const POLICIES: ProviderOptionsPolicy[] = [
@@ -273,5 +277,31 @@ describe("every provider: caller options only add (GUARDS 8b)", () => {
     });
     assert.equal(dropped["service_tier"], undefined);
     assert.equal(dropped["model"], "gpt-a");
+  });
+});
+
+describe("mergeIntoBody: the one place caller additions enter an upstream body (GUARDS 8b)", () => {
+  it("adds new fields and sub-fields, and refuses to replace what the translation set, naming the field", () => {
+    const body: Record<string, unknown> = { model: "a", generationConfig: { temperature: 0.2 } };
+    mergeIntoBody(body, { safetySettings: [], generationConfig: { mediaResolution: "low" } });
+    assert.deepEqual(body, {
+      model: "a",
+      safetySettings: [],
+      generationConfig: { temperature: 0.2, mediaResolution: "low" },
+    });
+    const refusedParam = (extra: Record<string, unknown>): string | undefined => {
+      try {
+        mergeIntoBody(body, extra);
+      } catch (error) {
+        assert.ok(error instanceof GatewayError);
+        assert.equal(error.kind, "invalid_request");
+        return error.param;
+      }
+      return undefined;
+    };
+    assert.equal(refusedParam({ model: "b" }), "model");
+    assert.equal(refusedParam({ generationConfig: { temperature: 2 } }), "generationConfig.temperature");
+    assert.equal(refusedParam({ generationConfig: "replace" }), "generationConfig");
+    assert.equal(body["model"], "a", "nothing the gateway set was replaced");
   });
 });
