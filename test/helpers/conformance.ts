@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** The recorded provider traffic the tests replay, carried in the project (copied from ../shared/conformance). */
+/** The recorded provider traffic the tests replay, carried in the project (a copy of the shared conformance corpus, with its README and source notes). */
 export const CONFORMANCE_DIR = fileURLToPath(new URL("../fixtures/conformance/", import.meta.url));
 
 export function conformancePath(relative: string): string {

@@ -10,7 +10,7 @@ import type { Deployment } from "../../src/core/types/deployment.js";
 import type { StreamDecoder } from "../../src/core/types/provider.js";
 import { SseParser } from "../../src/providers/shared/sse.js";
 
-/** The recorded provider traffic the tests replay, carried in the project (copied from ../shared/conformance). */
+/** The recorded provider traffic the tests replay, carried in the project (a copy of the shared conformance corpus, with its README and source notes). */
 export const CONFORMANCE_DIR = fileURLToPath(new URL("../fixtures/conformance/", import.meta.url));
 
 export function readFixture(path: string): string {

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 
-/** The recorded provider traffic the tests replay, carried in the project (copied from ../shared/conformance). */
+/** The recorded provider traffic the tests replay, carried in the project (a copy of the shared conformance corpus, with its README and source notes). */
 const corpusRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures", "conformance");
 
 export function corpusPath(...parts: string[]): string {
