@@ -155,10 +155,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   // Embeddings: the same router, catalog and metering as chat (core/embeddings).
   const embeddings = new EmbeddingsGateway(router, {
     catalog,
-    servesEmbeddings: (provider) => {
-      const adapter = getProvider(provider);
-      return adapter?.kind === "http" && adapter.embeddings !== undefined;
-    },
+    servesEmbeddings,
     dropParams: options.dropParams ?? false,
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
   });
@@ -231,6 +228,12 @@ export async function startApp(options: AppOptions): Promise<App> {
 }
 
 /** The catalog from `model_list` and `model_group_alias`, listing what each provider can do. */
+/** Whether a provider has an embeddings API here (the embeddings gateway asks; the core does not import providers). */
+export function servesEmbeddings(provider: string): boolean {
+  const adapter = getProvider(provider);
+  return adapter?.kind === "http" && adapter.embeddings !== undefined;
+}
+
 export function catalogOf(
   deployments: readonly Deployment[],
   router: Pick<Partial<RouterOptions>, "aliases" | "hiddenAliases"> = {},

@@ -5,9 +5,9 @@ import { GatewayError } from "../core/errors/gateway-error.js";
 import { ProviderInvoker } from "../providers/provider-invoker.js";
 import { Engine } from "./engine.js";
 import { BadRequestError, toLibraryError } from "./errors.js";
-import { splitParams } from "./params.js";
+import { type SplitParams, splitParams } from "./params.js";
 import type { CompletionStream } from "./stream.js";
-import type { ChatCompletion, CompletionParams } from "./types.js";
+import type { ChatCompletion, CompletionParams, EmbeddingParams, EmbeddingResponse } from "./types.js";
 
 /** One upstream connection pool for every `completion()` call of the process. */
 let sharedInvoker: ProviderInvoker | undefined;
@@ -36,15 +36,35 @@ export async function completion(params: CompletionParams): Promise<ChatCompleti
   try {
     const split = splitParams(params);
     const engine = engineFor(split.model, split.connection, split.numRetries);
-    const call = {
-      body: split.body,
-      ...(split.signal !== undefined ? { signal: split.signal } : {}),
-      ...(split.onUsage !== undefined ? { onUsage: split.onUsage } : {}),
-    };
+    const call = callOf(split);
     return split.body.stream === true ? await engine.stream(call) : await engine.complete(call);
   } catch (error) {
     throw toLibraryError(error);
   }
+}
+
+/**
+ * Embeds text in-process, as LiteLLM's `embedding()` does: `model` is `provider/model` or a bare name the catalog
+ * knows (`text-embedding-3-small`); credentials as for `completion()`. Inputs beyond a provider's per-call limit
+ * are split and re-assembled in order; `usage.cost` is the price in US dollars.
+ */
+export async function embedding(params: EmbeddingParams): Promise<EmbeddingResponse> {
+  try {
+    const split = splitParams(params, "embedding() takes one object of parameters ({ model, input, … }).");
+    const engine = engineFor(split.model, split.connection, split.numRetries);
+    return await engine.embed(callOf(split));
+  } catch (error) {
+    throw toLibraryError(error);
+  }
+}
+
+/** The body, signal and usage callback of one call, as the engine takes them. */
+export function callOf(split: SplitParams) {
+  return {
+    body: split.body,
+    ...(split.signal !== undefined ? { signal: split.signal } : {}),
+    ...(split.onUsage !== undefined ? { onUsage: split.onUsage } : {}),
+  };
 }
 
 /**

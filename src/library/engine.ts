@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { catalogOf, type RouterSettings, registerConfiguredSecrets } from "../app.js";
+import { catalogOf, type RouterSettings, registerConfiguredSecrets, servesEmbeddings } from "../app.js";
 import { ChatGateway } from "../core/chat/chat-gateway.js";
 import type { ChatContext } from "../core/chat/dispatcher.js";
+import { EmbeddingsGateway } from "../core/embeddings/embeddings-gateway.js";
 import { invalidRequest } from "../core/errors/gateway-error.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { Principal } from "../core/types/principal.js";
 import type { ProviderInvoker } from "../providers/provider-invoker.js";
+import { fromOpenAIEmbeddingRequest, toOpenAIEmbeddingResponse } from "../rest/embeddings.js";
 import { fromOpenAIRequest } from "../rest/from-openai.js";
 import { OpenAIChunkWriter, toOpenAIResponse } from "../rest/to-openai.js";
 import { Router as CoreRouter } from "../router/router.js";
@@ -14,7 +16,7 @@ import { PriceTable } from "../usage/price-table.js";
 import { CostMetering } from "./cost-metering.js";
 import { toLibraryError } from "./errors.js";
 import { CompletionStream } from "./stream.js";
-import type { ChatCompletion, UsageCallback } from "./types.js";
+import type { ChatCompletion, EmbeddingResponse, UsageCallback } from "./types.js";
 
 /** The caller in-process: the application itself, allowed every model it configured. */
 const LIBRARY_PRINCIPAL: Principal = { keyId: "library", role: "admin", display: "library" };
@@ -50,6 +52,7 @@ export interface EngineCall {
  */
 export class Engine {
   private readonly gateway: ChatGateway;
+  private readonly embeddings: EmbeddingsGateway;
   private readonly metering: CostMetering;
 
   constructor(private readonly options: EngineOptions) {
@@ -70,6 +73,12 @@ export class Engine {
       dropParams: options.dropParams,
       metering: this.metering,
     });
+    this.embeddings = new EmbeddingsGateway(router, {
+      catalog,
+      servesEmbeddings,
+      dropParams: options.dropParams,
+      metering: this.metering,
+    });
   }
 
   get deployments(): readonly Deployment[] {
@@ -83,6 +92,28 @@ export class Engine {
       const context = this.context(requestId, call);
       const { response } = await this.gateway.complete(request, context);
       return toOpenAIResponse(response, `chatcmpl-${requestId}`) as unknown as ChatCompletion;
+    } catch (error) {
+      throw toLibraryError(error);
+    } finally {
+      this.metering.callbacks.delete(requestId);
+    }
+  }
+
+  /**
+   * One embeddings call through the same router, retries, fallbacks and cost metering as chat. The library's
+   * default encoding is `float` (number arrays); `base64` returns OpenAI's little-endian float32 strings.
+   */
+  async embed(call: EngineCall): Promise<EmbeddingResponse> {
+    const requestId = randomUUID();
+    try {
+      const request = fromOpenAIEmbeddingRequest(call.body);
+      const { result } = await this.embeddings.embed(request, this.context(requestId, call));
+      const response = toOpenAIEmbeddingResponse(
+        result,
+        request.encodingFormat ?? "float",
+      ) as EmbeddingResponse;
+      if (result.usage?.costUsd !== undefined) response.usage.cost = result.usage.costUsd;
+      return response;
     } catch (error) {
       throw toLibraryError(error);
     } finally {

@@ -2,7 +2,7 @@
  * Switchboard as a library: the proxy's core, in-process. `completion()` for one call to any provider,
  * `Router` for groups of deployments with retries and fallbacks, typed errors, and the cost of every call.
  */
-export { closeCompletions, completion, costOf } from "./completion.js";
+export { closeCompletions, completion, costOf, embedding } from "./completion.js";
 export {
   AbortedError,
   APIConnectionError,
@@ -30,6 +30,10 @@ export type {
   CompletionRequest,
   CompletionUsage,
   ContentPart,
+  EmbeddingParams,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  EmbeddingUsage,
   Role,
   Tool,
   ToolCall,

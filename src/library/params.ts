@@ -46,9 +46,12 @@ export interface SplitParams {
   numRetries: number | undefined;
 }
 
-export function splitParams(params: unknown): SplitParams {
+export function splitParams(
+  params: unknown,
+  call = "completion() takes one object of parameters ({ model, messages, … }).",
+): SplitParams {
   if (typeof params !== "object" || params === null || Array.isArray(params)) {
-    throw invalidRequest("completion() takes one object of parameters ({ model, messages, … }).");
+    throw invalidRequest(call);
   }
   const connection: Record<string, unknown> = {};
   const body: Record<string, unknown> = {};

@@ -1,12 +1,18 @@
 import { routerSettingsOf } from "../app.js";
 import { invalidRequest } from "../core/errors/gateway-error.js";
 import { ProviderInvoker } from "../providers/provider-invoker.js";
-import { configFor } from "./completion.js";
+import { callOf, configFor } from "./completion.js";
 import { Engine } from "./engine.js";
 import { toLibraryError } from "./errors.js";
-import { splitParams } from "./params.js";
+import { type SplitParams, splitParams } from "./params.js";
 import type { CompletionStream } from "./stream.js";
-import type { ChatCompletion, CompletionParams, UsageCallback } from "./types.js";
+import type {
+  ChatCompletion,
+  CompletionParams,
+  EmbeddingParams,
+  EmbeddingResponse,
+  UsageCallback,
+} from "./types.js";
 
 /** One `model_list` entry, as LiteLLM's Router and config file take it. */
 export interface ModelListEntry {
@@ -125,20 +131,18 @@ export class Router {
   completion(params: CompletionParams): Promise<ChatCompletion | CompletionStream>;
   async completion(params: CompletionParams): Promise<ChatCompletion | CompletionStream> {
     try {
-      const split = splitParams(params);
-      for (const key of Object.keys(split.connection)) {
-        // Credentials and bases belong to the deployments of the model_list, not to a routed call.
-        throw invalidRequest(`'${key}' is set per deployment in model_list, not per router call.`, key);
-      }
-      if (split.numRetries !== undefined) {
-        throw invalidRequest("'num_retries' is a Router setting, not a per-call one.", "num_retries");
-      }
-      const call = {
-        body: split.body,
-        ...(split.signal !== undefined ? { signal: split.signal } : {}),
-        ...(split.onUsage !== undefined ? { onUsage: split.onUsage } : {}),
-      };
-      return split.body.stream === true ? await this.engine.stream(call) : await this.engine.complete(call);
+      const call = callOf(routedCall(splitParams(params)));
+      return call.body.stream === true ? await this.engine.stream(call) : await this.engine.complete(call);
+    } catch (error) {
+      throw toLibraryError(error);
+    }
+  }
+
+  /** Routes an embeddings call to the group named by `model`, with the router's retries and fallbacks. */
+  async embedding(params: EmbeddingParams): Promise<EmbeddingResponse> {
+    try {
+      const split = splitParams(params, "embedding() takes one object of parameters ({ model, input, … }).");
+      return await this.engine.embed(callOf(routedCall(split)));
     } catch (error) {
       throw toLibraryError(error);
     }
@@ -148,4 +152,15 @@ export class Router {
   async close(): Promise<void> {
     await this.invoker.close();
   }
+}
+
+/** A routed call carries no credentials, bases or retries: those belong to the model_list and the Router. */
+function routedCall(split: SplitParams): SplitParams {
+  for (const key of Object.keys(split.connection)) {
+    throw invalidRequest(`'${key}' is set per deployment in model_list, not per router call.`, key);
+  }
+  if (split.numRetries !== undefined) {
+    throw invalidRequest("'num_retries' is a Router setting, not a per-call one.", "num_retries");
+  }
+  return split;
 }

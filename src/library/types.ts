@@ -123,6 +123,38 @@ export interface CompletionRequest {
 
 export type CompletionParams = CompletionRequest & CallOptions;
 
+/** OpenAI's `CreateEmbeddingRequest`, as LiteLLM's `embedding()` takes it. */
+export interface EmbeddingRequest {
+  /** `provider/model`, or a bare name the model catalog knows (`text-embedding-3-small`). */
+  model: string;
+  /** A string, an array of strings, an array of token ids, or an array of token-id arrays. */
+  input: string | string[] | number[] | number[][];
+  /** `float` (default in the library: plain number arrays) or `base64` (little-endian float32, as OpenAI sends it). */
+  encoding_format?: "float" | "base64";
+  dimensions?: number;
+  user?: string;
+  /** Cohere's and Voyage's `input_type` (`search_document`, `search_query`, …), LiteLLM's top-level spelling. */
+  input_type?: string;
+  drop_params?: boolean;
+}
+
+export type EmbeddingParams = EmbeddingRequest & CallOptions;
+
+export interface EmbeddingUsage {
+  prompt_tokens: number;
+  total_tokens: number;
+  /** US dollars, from the model catalog's prices (absent when the model is unpriced). */
+  cost?: number;
+}
+
+/** OpenAI's `CreateEmbeddingResponse`: one vector per input, in the order of the inputs. */
+export interface EmbeddingResponse {
+  object: "list";
+  data: { object: "embedding"; index: number; embedding: number[] | string }[];
+  model: string;
+  usage: EmbeddingUsage;
+}
+
 export interface CompletionUsage {
   prompt_tokens: number;
   completion_tokens: number;
