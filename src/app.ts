@@ -11,6 +11,7 @@ import { authAndLogInterceptor } from "./connect/interceptors.js";
 import { createUnaryFastPath } from "./connect/unary-fast-path.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
+import type { DeploymentFacts } from "./core/chat/dispatcher.js";
 import type { Metering } from "./core/chat/metering.js";
 import { EmbeddingsGateway } from "./core/embeddings/embeddings-gateway.js";
 import type { Deployment } from "./core/types/deployment.js";
@@ -37,6 +38,7 @@ import type { RouterStateStore } from "./router/state/state-store.js";
 import { type ConnectionLimits, type RunningServer, startServer } from "./server.js";
 import { registerSecrets, secretsIn, secretsInEnv } from "./shared/secret-scrubber.js";
 import { type GatewayDatabase, openDatabase } from "./store/database.js";
+import type { PriceTable } from "./usage/price-table.js";
 
 /** Router options, plus where its shared state lives (the store is built here, at the composition root). */
 export type RouterSettings = Partial<RouterOptions> & {
@@ -227,20 +229,25 @@ export async function startApp(options: AppOptions): Promise<App> {
   };
 }
 
-/** The catalog from `model_list` and `model_group_alias`, listing what each provider can do. */
 /** Whether a provider has an embeddings API here (the embeddings gateway asks; the core does not import providers). */
 export function servesEmbeddings(provider: string): boolean {
   const adapter = getProvider(provider);
   return adapter?.kind === "http" && adapter.embeddings !== undefined;
 }
 
+/**
+ * The catalog from `model_list` and `model_group_alias`, listing what each provider can do and, with a price
+ * table, each model's limits and prices (`/v1/models`).
+ */
 export function catalogOf(
   deployments: readonly Deployment[],
   router: Pick<Partial<RouterOptions>, "aliases" | "hiddenAliases"> = {},
+  prices?: PriceTable,
 ): ModelCatalog {
   return new ConfiguredModelCatalog(deployments, {
     aliases: router.aliases ?? {},
     hiddenAliases: router.hiddenAliases ?? [],
+    ...(prices !== undefined ? { factsOf: (deployment: Deployment) => factsOf(prices, deployment) } : {}),
     capabilitiesOf: (provider) => {
       const adapter = getProvider(provider);
       if (adapter === undefined) return [];
@@ -249,6 +256,24 @@ export function catalogOf(
         : adapter.capabilities;
     },
   });
+}
+
+/** A deployment's limits and prices as the price table (catalog, shipped table, price file, model_info) has them. */
+function factsOf(prices: PriceTable, deployment: Deployment): DeploymentFacts | undefined {
+  if (deployment.model.includes("*")) return undefined;
+  const price = prices.forDeployment(deployment);
+  if (price === undefined) return undefined;
+  return {
+    ...(price.maxInputTokens !== undefined ? { maxInputTokens: price.maxInputTokens } : {}),
+    ...(price.maxOutputTokens !== undefined ? { maxOutputTokens: price.maxOutputTokens } : {}),
+    pricing: {
+      inputPerToken: price.inputPerToken,
+      outputPerToken: price.outputPerToken,
+      ...(price.cacheReadPerToken !== undefined ? { cacheReadPerToken: price.cacheReadPerToken } : {}),
+      ...(price.cacheWritePerToken !== undefined ? { cacheWritePerToken: price.cacheWritePerToken } : {}),
+      source: price.source,
+    },
+  };
 }
 
 /** Each deployment's routing state, read from the router's state store at scrape time. */

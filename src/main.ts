@@ -23,6 +23,7 @@ import { SqlResponseStore } from "./responses/sql-response-store.js";
 import { closeOnSignal } from "./server/shutdown.js";
 import { ensurePrivateDirectory } from "./shared/private-files.js";
 import { urlPasswords } from "./shared/secret-scrubber.js";
+import { PriceTable } from "./usage/price-table.js";
 import { openUsageModule } from "./usage-module.js";
 
 /** The package version (built: dist/src/main.js; from source: src/main.ts). */
@@ -156,9 +157,11 @@ async function main(argv: readonly string[]): Promise<number> {
     keyGenerateParams: config.litellmSettings.keyGenerateParams,
   });
   const router = routerSettingsOf(config);
-  // One model catalog for the gateway, the router and usage.
-  const catalog = catalogOf(config.deployments, router);
+  // One model catalog for the gateway, the router and usage; one price table for usage and /v1/models.
+  const prices = PriceTable.fromFile(process.env["SWITCHBOARD_PRICE_FILE"]);
+  const catalog = catalogOf(config.deployments, router, prices);
   const usage = await openUsageModule({
+    prices,
     database: keys.database,
     deployments: config.deployments,
     catalog,

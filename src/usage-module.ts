@@ -66,6 +66,8 @@ export interface UsageModuleOptions {
   redisFailurePolicy?: StoreFailurePolicy | undefined;
   /** A LiteLLM-format price file to load over the shipped table. Env: SWITCHBOARD_PRICE_FILE. */
   priceFile?: string | undefined;
+  /** The price table, when the composition root shares one (main.ts: with the catalog's `/v1/models`). */
+  prices?: PriceTable;
   fsync?: FsyncPolicy | undefined;
   flushIntervalMs?: number | undefined;
   leaseMs?: number | undefined;
@@ -95,7 +97,8 @@ export interface UsageModule {
  */
 export async function openUsageModule(options: UsageModuleOptions): Promise<UsageModule> {
   const logger = options.logger;
-  const prices = PriceTable.fromFile(options.priceFile ?? process.env["SWITCHBOARD_PRICE_FILE"]);
+  const prices =
+    options.prices ?? PriceTable.fromFile(options.priceFile ?? process.env["SWITCHBOARD_PRICE_FILE"]);
   const store = new UsageStore(options.database.db, options.database.dialect);
   const journal = new UsageJournal({
     directory: join(options.dataDir, "usage-journal"),

@@ -58,7 +58,7 @@ export class Engine {
   constructor(private readonly options: EngineOptions) {
     registerConfiguredSecrets(options.deployments, [], {});
     const { redis: _redis, onSharedStateChange: _ignored, ...routerOptions } = options.router;
-    const catalog = catalogOf(options.deployments, routerOptions);
+    const catalog = catalogOf(options.deployments, routerOptions, options.prices ?? defaultPrices());
     const router = new CoreRouter(catalog, options.invoker, {
       ...routerOptions,
       stateStore: routerOptions.stateStore ?? new MemoryStateStore(),

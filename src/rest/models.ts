@@ -1,4 +1,4 @@
-import type { ModelDescriptor } from "../core/chat/dispatcher.js";
+import type { ModelDescriptor, ModelPricing } from "../core/chat/dispatcher.js";
 import { GatewayError } from "../core/errors/gateway-error.js";
 import { sendJson } from "./http-io.js";
 import type { RestContext } from "./rest-shim.js";
@@ -17,7 +17,23 @@ function toOpenAIModel(model: ModelDescriptor): Record<string, unknown> {
       capabilities: model.capabilities,
       ...(model.maxInputTokens !== undefined ? { max_input_tokens: model.maxInputTokens } : {}),
       ...(model.maxOutputTokens !== undefined ? { max_output_tokens: model.maxOutputTokens } : {}),
+      ...(model.pricing !== undefined ? { pricing: pricingOf(model.pricing) } : {}),
     },
+  };
+}
+
+/** Prices in LiteLLM's `model_info` names (USD per token), so dashboards reading `/model/info` read these too. */
+function pricingOf(pricing: ModelPricing): Record<string, unknown> {
+  return {
+    input_cost_per_token: pricing.inputPerToken,
+    output_cost_per_token: pricing.outputPerToken,
+    ...(pricing.cacheReadPerToken !== undefined
+      ? { cache_read_input_token_cost: pricing.cacheReadPerToken }
+      : {}),
+    ...(pricing.cacheWritePerToken !== undefined
+      ? { cache_creation_input_token_cost: pricing.cacheWritePerToken }
+      : {}),
+    source: pricing.source,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ModelDescriptor } from "../chat/dispatcher.js";
+import type { DeploymentFacts, ModelDescriptor } from "../chat/dispatcher.js";
 import { matchesModelPattern } from "../chat/model-access.js";
 import type { Deployment } from "../types/deployment.js";
 
@@ -33,6 +33,8 @@ export interface ModelCatalogOptions {
   hiddenAliases?: Iterable<string>;
   /** What a provider can do, for list() (injected: the core does not import providers). */
   capabilitiesOf?: (provider: string) => readonly string[];
+  /** Limits and prices of a deployment from the price table and the model catalog, for list(). */
+  factsOf?: (deployment: Deployment) => DeploymentFacts | undefined;
 }
 
 interface StoredGroup extends ModelGroup {
@@ -53,12 +55,14 @@ export class ConfiguredModelCatalog implements ModelCatalog {
   private readonly aliases: Readonly<Record<string, string>>;
   private readonly hiddenAliases: ReadonlySet<string>;
   private readonly capabilitiesOf: (provider: string) => readonly string[];
+  private readonly factsOf: (deployment: Deployment) => DeploymentFacts | undefined;
 
   constructor(deployments: readonly Deployment[], options: ModelCatalogOptions = {}) {
     this.deployments = [...deployments];
     this.aliases = options.aliases ?? {};
     this.hiddenAliases = new Set(options.hiddenAliases ?? []);
     this.capabilitiesOf = options.capabilitiesOf ?? (() => []);
+    this.factsOf = options.factsOf ?? (() => undefined);
     for (const deployment of deployments) {
       let group = this.groups.get(deployment.modelName);
       if (group === undefined) {
@@ -108,10 +112,13 @@ export class ConfiguredModelCatalog implements ModelCatalog {
         deployments: group.deployments.length,
         capabilities: providers.size === 1 ? [...this.capabilitiesOf(first?.provider ?? "")] : [],
       };
-      const maxInput = first?.info.maxInputTokens;
-      const maxOutput = first?.info.maxOutputTokens ?? first?.info.maxTokens;
+      // model_info's limits win; else what the price table and the model catalog know of the first deployment.
+      const facts = first === undefined ? undefined : this.factsOf(first);
+      const maxInput = first?.info.maxInputTokens ?? facts?.maxInputTokens;
+      const maxOutput = first?.info.maxOutputTokens ?? first?.info.maxTokens ?? facts?.maxOutputTokens;
       if (maxInput !== undefined) descriptor.maxInputTokens = maxInput;
       if (maxOutput !== undefined) descriptor.maxOutputTokens = maxOutput;
+      if (facts?.pricing !== undefined) descriptor.pricing = facts.pricing;
       out.push(descriptor);
     };
     for (const group of this.groups.values()) add(group.name, group);

@@ -56,4 +56,23 @@ export interface ModelDescriptor {
   capabilities: string[];
   maxInputTokens?: number;
   maxOutputTokens?: number;
+  /** The first deployment's prices, US dollars per token, where it is priced (never a made-up zero). */
+  pricing?: ModelPricing;
+}
+
+/** What a deployment costs, per token, and where the figure came from. */
+export interface ModelPricing {
+  inputPerToken: number;
+  outputPerToken: number;
+  cacheReadPerToken?: number;
+  cacheWritePerToken?: number;
+  /** `table` (the model catalog @pydantic/genai-prices, else the shipped table), `price_file` or `model_info`. */
+  source: string;
+}
+
+/** What is known of a deployment beyond its config: limits and prices (injected: the core does not read prices). */
+export interface DeploymentFacts {
+  maxInputTokens?: number;
+  maxOutputTokens?: number;
+  pricing?: ModelPricing;
 }
