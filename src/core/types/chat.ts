@@ -239,6 +239,8 @@ export interface Choice {
   finishReason: FinishReason | null;
   /** The provider's own finish reason, unnormalised. */
   providerFinishReason?: string;
+  /** The stop sequence that ended the generation, where the provider says which (Anthropic's `stop_sequence`). */
+  stopSequence?: string;
   logprobs?: ChoiceLogprobs | null;
 }
 
@@ -277,7 +279,7 @@ export type ChatEvent =
   | { type: "tool-call-delta"; choice: number; index: number; argumentsDelta: string }
   | { type: "tool-call-end"; choice: number; index: number }
   | { type: "logprobs"; choice: number; content: TokenLogprob[] | null; refusal?: TokenLogprob[] | null }
-  | { type: "finish"; choice: number; reason: FinishReason; providerReason?: string }
+  | { type: "finish"; choice: number; reason: FinishReason; providerReason?: string; stopSequence?: string }
   | { type: "usage"; usage: Usage };
 
 export type ChatEventType = ChatEvent["type"];

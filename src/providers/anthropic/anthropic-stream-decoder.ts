@@ -67,7 +67,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         this.usage = mergeAnthropicUsage(this.usage, event.usage);
         if (event.delta.stop_reason != null) {
           this.closeOpenBlocks(out);
-          this.finish(event.delta.stop_reason, out);
+          this.finish(event.delta.stop_reason, out, event.delta.stop_sequence ?? undefined);
           this.emitUsage(out);
         }
         break;
@@ -203,7 +203,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     this.blocks.clear();
   }
 
-  private finish(stopReason: string, out: ChatEvent[]): void {
+  private finish(stopReason: string, out: ChatEvent[], stopSequence?: string): void {
     if (this.finished) return;
     this.finished = true;
     out.push({
@@ -211,6 +211,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
       choice: 0,
       reason: mapAnthropicFinishReason(stopReason, this.jsonTool && this.toolCount === 0),
       providerReason: stopReason,
+      ...(stopSequence !== undefined ? { stopSequence } : {}),
     });
   }
 

@@ -66,6 +66,7 @@ export function parseAnthropicResponse(body: unknown, now: () => number = Date.n
         message: choiceMessage,
         finishReason: mapAnthropicFinishReason(message.stop_reason, jsonTool && toolCalls.length === 0),
         ...(message.stop_reason == null ? {} : { providerFinishReason: message.stop_reason }),
+        ...(message.stop_sequence == null ? {} : { stopSequence: message.stop_sequence }),
       },
     ],
   };

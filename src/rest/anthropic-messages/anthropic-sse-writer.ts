@@ -23,7 +23,9 @@ export class AnthropicSseWriter {
   private open: OpenBlock | undefined;
   private nextIndex = 0;
   private readonly toolBlocks = new Map<number, number>();
-  private finish: { reason: FinishReason; provider?: string | undefined } | undefined;
+  private finish:
+    | { reason: FinishReason; provider?: string | undefined; stopSequence?: string | undefined }
+    | undefined;
   private ended = false;
 
   constructor(
@@ -97,7 +99,11 @@ export class AnthropicSseWriter {
           if (this.open?.kind === "tool" && this.open.tool === item.index) out += this.close();
           break;
         case "finish":
-          this.finish = { reason: item.reason, provider: item.providerReason };
+          this.finish = {
+            reason: item.reason,
+            provider: item.providerReason,
+            stopSequence: item.stopSequence,
+          };
           out += this.close();
           break;
         case "logprobs":
@@ -108,7 +114,7 @@ export class AnthropicSseWriter {
             type: "message_delta",
             delta: {
               stop_reason: toStopReason(this.finish?.reason ?? "stop", this.finish?.provider),
-              stop_sequence: null,
+              stop_sequence: this.finish?.stopSequence ?? null,
             },
             usage: toAnthropicUsage(item.usage),
           });

@@ -125,7 +125,8 @@ export function toAnthropicMessage(response: ChatResponse, requestId: string): R
     model: response.model,
     content,
     stop_reason: toStopReason(choice?.finishReason ?? null, choice?.providerFinishReason),
-    stop_sequence: null,
+    // Only an upstream that says which sequence matched (Anthropic) fills it; others do not tell.
+    stop_sequence: choice?.stopSequence ?? null,
     usage: toAnthropicUsage(response.usage),
   };
 }

@@ -223,3 +223,39 @@ describe("/v1/messages → Anthropic (native, lossless)", () => {
     );
   });
 });
+
+describe("/v1/messages → Anthropic: the stop sequence that matched", () => {
+  // No recording stops on a stop sequence, so these replies are the recorded ones with the two fields Anthropic's
+  // API reference (and the SDK's `Message.stop_sequence: string | null`) sets when one matches.
+  it("unary: stop_reason stop_sequence and the matched sequence come back as the upstream said", async () => {
+    const recorded = JSON.parse(readFixture("anthropic/messages-basic.json")) as Record<string, unknown>;
+    upstream.json("/v1/messages", { ...recorded, stop_reason: "stop_sequence", stop_sequence: "###" });
+    const message = await client.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      stop_sequences: ["###", "END"],
+      messages: [{ role: "user", content: "Count to three, then write ###." }],
+    });
+    assert.deepEqual(upstream.last().body["stop_sequences"], ["###", "END"]);
+    assert.equal(message.stop_reason, "stop_sequence");
+    assert.equal(message.stop_sequence, "###");
+  });
+
+  it("stream: message_delta carries the matched sequence", async () => {
+    const recorded = readFixture("anthropic/messages-stream-text.sse").replace(
+      /"stop_reason":"end_turn","stop_sequence":null/,
+      '"stop_reason":"stop_sequence","stop_sequence":"END"',
+    );
+    assert.ok(recorded.includes('"stop_sequence":"END"'), "the recording has a message_delta to adapt");
+    upstream.sse("/v1/messages", recorded);
+    const stream = client.messages.stream({
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      stop_sequences: ["END"],
+      messages: [{ role: "user", content: "Say hi, then END." }],
+    });
+    const final = await stream.finalMessage();
+    assert.equal(final.stop_reason, "stop_sequence");
+    assert.equal(final.stop_sequence, "END");
+  });
+});
