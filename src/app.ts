@@ -16,6 +16,7 @@ import type { Metering } from "./core/chat/metering.js";
 import { EmbeddingsGateway } from "./core/embeddings/embeddings-gateway.js";
 import type { Deployment } from "./core/types/deployment.js";
 import { createLogger, type Logger } from "./logging/logger.js";
+import { DeploymentChecks } from "./observability/deployment-checks.js";
 import {
   type DeploymentHealth,
   GatewayMetrics,
@@ -27,7 +28,7 @@ import { getProvider } from "./providers/registry.js";
 import { UpstreamExecutor } from "./providers/shared/execute.js";
 import { DEFAULT_RESPONSE_RETENTION_DAYS, type ResponseStore } from "./responses/response-store.js";
 import { SqlResponseStore } from "./responses/sql-response-store.js";
-import { metricsRoute } from "./rest/observability-routes.js";
+import { deploymentHealthRoute, metricsRoute } from "./rest/observability-routes.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
 import { withMatrixAccess } from "./rest/route-access.js";
 import { Router, type RouterOptions } from "./router/router.js";
@@ -176,6 +177,9 @@ export async function startApp(options: AppOptions): Promise<App> {
       // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
       ...withMatrixAccess([
         ...coreRestRoutes(readiness),
+        deploymentHealthRoute(
+          new DeploymentChecks({ deployments: options.deployments, probe: invoker, kindOf: probeKind }),
+        ),
         ...(metrics !== undefined && metricsOptions?.auth !== "none" ? [metricsRoute(metrics)] : []),
         ...(options.extraRestRoutes ?? []),
       ]),
@@ -274,6 +278,14 @@ function factsOf(prices: PriceTable, deployment: Deployment): DeploymentFacts | 
       source: price.source,
     },
   };
+}
+
+/** How `/health` asks a deployment: embeddings for embedding models (`model_info.mode`, the name, or no chat). */
+function probeKind(deployment: Deployment): "chat" | "embedding" {
+  if (deployment.info.extra["mode"] === "embedding") return "embedding";
+  if (!servesEmbeddings(deployment.provider)) return "chat";
+  const chatless = getProvider(deployment.provider)?.capabilities.length === 0;
+  return chatless || /embed/i.test(deployment.model) ? "embedding" : "chat";
 }
 
 /** Each deployment's routing state, read from the router's state store at scrape time. */

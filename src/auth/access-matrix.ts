@@ -56,6 +56,8 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   "GET /health/readiness": "public",
   // Prometheus metrics: the master key by default; `general_settings.metrics_auth: none` makes it public.
   "GET /metrics": ADMIN_ONLY,
+  // Deployment checks on demand (each spends a few tokens upstream): the master key only.
+  "GET /health": ADMIN_ONLY,
 
   // Calling models (viewers read usage only).
   "POST /v1/chat/completions": CALLS_MODELS,

@@ -132,3 +132,10 @@ export function sendError(
   sendJson(response, rendered.status, rendered.body, extra);
   return rendered.status;
 }
+
+/** The request's query string, parsed (empty without one). */
+export function queryParams(request: { url?: string | undefined }): URLSearchParams {
+  const url = request.url ?? "/";
+  const index = url.indexOf("?");
+  return new URLSearchParams(index === -1 ? "" : url.slice(index + 1));
+}

@@ -1,4 +1,4 @@
-import { sendJson } from "./http-io.js";
+import { queryParams, sendJson } from "./http-io.js";
 import type { RestContext, RestRoute } from "./rest-shim.js";
 
 /** What `GET /metrics` serves (src/observability/metrics.ts implements it; the edge only renders). */
@@ -49,5 +49,29 @@ export function readinessHandler(readiness: ReadinessSource | undefined) {
     const status = context.deps.health.ready ? report.httpStatus : 503;
     sendJson(context.response, status, context.deps.health.ready ? report.body : { status: "shutting_down" });
     return status;
+  };
+}
+
+/** What `GET /health` asks (src/observability/deployment-checks.ts): every deployment, or one model group's. */
+export interface DeploymentHealthSource {
+  check(modelGroup?: string): Promise<unknown>;
+}
+
+/**
+ * `GET /health` (admin): LiteLLM's deployment check, on demand — each deployment asked with the smallest real
+ * request. `?model=<group>` checks one group. Spends a few tokens per deployment, so never on a timer.
+ */
+export function deploymentHealthRoute(checks: DeploymentHealthSource): RestRoute {
+  return {
+    method: "GET",
+    path: "/health",
+    access: "authenticated",
+    handler: async (context: RestContext) => {
+      const model = queryParams(context.request).get("model") ?? undefined;
+      sendJson(context.response, 200, await checks.check(model === "" ? undefined : model), {
+        "cache-control": "no-store",
+      });
+      return 200;
+    },
   };
 }
