@@ -113,7 +113,9 @@ async function readAsset(file: string): Promise<Buffer | undefined> {
  * single-page app and gets index.html; a missing asset is 404. Public: the files hold no secret, and the
  * console asks for a key in the page.
  */
-export function consoleRoutes(dir: string | undefined = defaultConsoleDir()): RestRoute[] {
+export function consoleRoutes(folder: string | undefined = defaultConsoleDir()): RestRoute[] {
+  // A folder without index.html is a console that was never built.
+  const dir = folder !== undefined && existsSync(resolve(folder, "index.html")) ? folder : undefined;
   const page = async (context: RestContext) => {
     if (dir === undefined)
       return send(context.response, 200, NOT_BUILT_PAGE, {
