@@ -35,7 +35,7 @@ export function StackedBars(props: { labels: string[]; series: Series[]; title: 
         maintainAspectRatio: false,
         scales: {
           x: { stacked: true },
-          y: { stacked: true, ticks: { callback: (value) => `$${Number(value).toFixed(4)}` } },
+          y: { stacked: true, ticks: { callback: (value) => `$${Number(value).toPrecision(2)}` } },
         },
         plugins: { legend: { position: "bottom" } },
       },
