@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -31,8 +31,18 @@ function skipReason(): string | false {
 }
 const skip = skipReason();
 
-async function buildConsoleIfMissing(): Promise<void> {
-  if (existsSync(join(CONSOLE_DIR, "index.html"))) return;
+/** The newest modification time under a folder (or of a file). */
+function newest(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  return Math.max(info.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+/** Builds dist/console when it is missing or older than the console's sources (so the test never runs a stale build). */
+async function buildConsoleIfStale(): Promise<void> {
+  const index = join(CONSOLE_DIR, "index.html");
+  const sources = [join(ROOT, "console"), join(ROOT, "clients", "typescript", "src"), join(ROOT, "gen")];
+  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newest))) return;
   const { build } = await import("vite");
   await build({ configFile: join(ROOT, "console", "vite.config.ts"), logLevel: "warn" });
 }
@@ -56,7 +66,7 @@ describe("admin console in headless Chromium", { skip }, () => {
   let userSecret = "";
 
   before(async () => {
-    await buildConsoleIfMissing();
+    await buildConsoleIfStale();
     const target = (await databaseTargets()).find((candidate) => candidate.name === "sqlite")!;
     gateway = await startKeysGateway(target, {}, { console: { dir: CONSOLE_DIR } });
     const admin = connectKeysClient(gateway.url, MASTER_KEY);
