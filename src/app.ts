@@ -4,7 +4,7 @@ import { EmbeddingsService } from "../gen/switchboard/v1/embeddings_service_pb.j
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
-import { createChatService } from "./connect/chat-service.js";
+import { createChatService, type DeploymentStatusView } from "./connect/chat-service.js";
 import { rewriteDecodeErrors } from "./connect/decode-errors.js";
 import { createEmbeddingsService } from "./connect/embeddings-service.js";
 import { authAndLogInterceptor } from "./connect/interceptors.js";
@@ -28,6 +28,7 @@ import { getProvider } from "./providers/registry.js";
 import { UpstreamExecutor } from "./providers/shared/execute.js";
 import { DEFAULT_RESPONSE_RETENTION_DAYS, type ResponseStore } from "./responses/response-store.js";
 import { SqlResponseStore } from "./responses/sql-response-store.js";
+import { consoleRoutes } from "./rest/console-routes.js";
 import { deploymentHealthRoute, metricsRoute } from "./rest/observability-routes.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
 import { withMatrixAccess } from "./rest/route-access.js";
@@ -82,6 +83,8 @@ export interface AppOptions {
   secrets?: Iterable<string | undefined>;
   /** `GET /metrics` (on by default) and what `/health/readiness` checks (docs/observability.md). */
   observability?: ObservabilityOptions;
+  /** The built admin console served at /ui (default: dist/console); false: no /ui routes. */
+  console?: { dir?: string } | false;
 }
 
 export interface ObservabilityOptions {
@@ -180,6 +183,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         deploymentHealthRoute(
           new DeploymentChecks({ deployments: options.deployments, probe: invoker, kindOf: probeKind }),
         ),
+        ...(options.console === false ? [] : consoleRoutes(options.console?.dir)),
         ...(metrics !== undefined && metricsOptions?.auth !== "none" ? [metricsRoute(metrics)] : []),
         ...(options.extraRestRoutes ?? []),
       ]),
@@ -197,7 +201,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     ...(options.connectionLimits !== undefined ? { limits: options.connectionLimits } : {}),
     interceptors: [authAndLogInterceptor(authenticator, logger), authorizationInterceptor()],
     routes: (connectRouter) => {
-      connectRouter.service(ChatService, createChatService(gateway));
+      connectRouter.service(
+        ChatService,
+        createChatService(gateway, () => deploymentStates(options.deployments, stateStore)),
+      );
       connectRouter.service(EmbeddingsService, createEmbeddingsService(embeddings));
       options.extraConnectRoutes?.(connectRouter);
       rewriteDecodeErrors(connectRouter);
@@ -288,25 +295,43 @@ function probeKind(deployment: Deployment): "chat" | "embedding" {
   return chatless || /embed/i.test(deployment.model) ? "embedding" : "chat";
 }
 
-/** Each deployment's routing state, read from the router's state store at scrape time. */
-async function deploymentHealth(
+/** Each deployment's routing state, read from the router's state store (ListDeployments, the metrics scrape). */
+async function deploymentStates(
   deployments: readonly Deployment[],
   stateStore: RouterStateStore,
-): Promise<DeploymentHealth[]> {
+): Promise<DeploymentStatusView[]> {
   const states = await stateStore.snapshot(
     deployments.map((deployment) => deployment.id),
     Date.now(),
   );
   return deployments.map((deployment) => {
-    const health = states.get(deployment.id)?.health ?? "healthy";
+    const state = states.get(deployment.id);
     return {
       deployment: deployment.id,
       modelGroup: deployment.modelName,
       provider: deployment.provider,
       model: deployment.model,
-      state: health === "healthy" ? 0 : health === "half-open" ? 1 : 2,
+      health: state?.health ?? "healthy",
+      coolingUntil: state?.coolingUntil,
+      inFlight: state?.inFlight ?? 0,
+      rpmUsed: state?.rpmUsed ?? 0,
+      tpmUsed: state?.tpmUsed ?? 0,
+      latencyMs: state?.latencyMs,
     };
   });
+}
+
+async function deploymentHealth(
+  deployments: readonly Deployment[],
+  stateStore: RouterStateStore,
+): Promise<DeploymentHealth[]> {
+  return (await deploymentStates(deployments, stateStore)).map((deployment) => ({
+    deployment: deployment.deployment,
+    modelGroup: deployment.modelGroup,
+    provider: deployment.provider,
+    model: deployment.model,
+    state: deployment.health === "healthy" ? 0 : deployment.health === "half-open" ? 1 : 2,
+  }));
 }
 
 /** The router settings of a loaded config (main.ts for the proxy, the library's `Router`). */

@@ -54,6 +54,9 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   "GET /health/liveliness": "public",
   "GET /health/liveness": "public",
   "GET /health/readiness": "public",
+  // The admin console's static files (it signs in with a key in the page, never in a URL).
+  "GET /ui": "public",
+  "GET /ui/{rest}": "public",
   // Prometheus metrics: the master key by default; `general_settings.metrics_auth: none` makes it public.
   "GET /metrics": ADMIN_ONLY,
   // Deployment checks on demand (each spends a few tokens upstream): the master key only.
@@ -78,6 +81,8 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   [`${CHAT}/Complete`]: CALLS_MODELS,
   [`${CHAT}/Stream`]: CALLS_MODELS,
   [`${CHAT}/ListModels`]: CALLS_MODELS,
+  // Deployments and their cooldowns: admins all, team admins those of the models their key may call.
+  [`${CHAT}/ListDeployments`]: MANAGERS,
   "POST /v1/embeddings": CALLS_MODELS,
   "POST /embeddings": CALLS_MODELS,
   [`${EMBEDDINGS}/Embed`]: CALLS_MODELS,
@@ -98,6 +103,8 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   [`${KEYS}/DeleteTeam`]: ADMIN_ONLY,
   [`${KEYS}/AddTeamMember`]: MANAGERS,
   [`${KEYS}/RemoveTeamMember`]: MANAGERS,
+  // Who the calling key is (its own id, role and team; never a secret).
+  [`${KEYS}/GetCaller`]: READ_OWN,
 
   // The same over LiteLLM-compatible REST.
   "POST /key/generate": MANAGERS,

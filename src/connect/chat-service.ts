@@ -1,15 +1,20 @@
 import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   type ChatService,
   type CompleteRequest,
   type CompleteResponse,
+  DeploymentHealth,
+  DeploymentStatusSchema,
+  ListDeploymentsResponseSchema,
   ListModelsResponseSchema,
   type StreamResponse,
   StreamResponseSchema,
 } from "../../gen/switchboard/v1/chat_service_pb.js";
 import type { ChatGateway } from "../core/chat/chat-gateway.js";
 import type { ChatContext } from "../core/chat/dispatcher.js";
+import { mayUseModel } from "../core/chat/model-access.js";
 import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
 import type { ChatEvent } from "../core/types/chat.js";
 import type { Principal } from "../core/types/principal.js";
@@ -56,8 +61,43 @@ export async function completeChat(
   return { message: toProtoCompleteResponse(response, routing, `chatcmpl-${chat.requestId}`), routing };
 }
 
+/** One deployment's routing state as the router's state store reports it (app.ts reads it). */
+export interface DeploymentStatusView {
+  deployment: string;
+  modelGroup: string;
+  provider: string;
+  model: string;
+  health: "healthy" | "cooling" | "half-open";
+  coolingUntil?: number | undefined;
+  inFlight: number;
+  rpmUsed: number;
+  tpmUsed: number;
+  latencyMs?: number | undefined;
+}
+
+/** Where ListDeployments reads the deployments' state from (the router's state store, shared by replicas). */
+export type DeploymentStatusSource = () => Promise<DeploymentStatusView[]>;
+
+const HEALTH_TO_PROTO: Record<DeploymentStatusView["health"], DeploymentHealth> = {
+  healthy: DeploymentHealth.HEALTHY,
+  cooling: DeploymentHealth.COOLING,
+  "half-open": DeploymentHealth.HALF_OPEN,
+};
+
+function pageSizeOf(pageSize: number): number {
+  if (pageSize < 0) throw invalidRequest("'page_size' must not be negative.", "page_size");
+  return pageSize === 0 ? 100 : Math.min(pageSize, 1000);
+}
+
+function nextPageToken(nextOffset: number, total: number): string {
+  return nextOffset < total ? Buffer.from(`o${nextOffset}`).toString("base64url") : "";
+}
+
 /** The Chat service: proto in, the same core as REST, proto out. Nothing provider-specific here. */
-export function createChatService(gateway: ChatGateway): ServiceImpl<typeof ChatService> {
+export function createChatService(
+  gateway: ChatGateway,
+  deployments: DeploymentStatusSource = async () => [],
+): ServiceImpl<typeof ChatService> {
   return {
     async complete(request, context) {
       try {
@@ -131,6 +171,40 @@ export function createChatService(gateway: ChatGateway): ServiceImpl<typeof Chat
           models: page.map(toProtoModel),
           nextPageToken:
             nextOffset < models.length ? Buffer.from(`o${nextOffset}`).toString("base64url") : "",
+        });
+      } catch (error) {
+        throw toConnectError(error);
+      }
+    },
+    async listDeployments(request, context) {
+      try {
+        const principal = principalOf(context);
+        const pageSize = pageSizeOf(request.pageSize);
+        const offset = decodePageToken(request.pageToken);
+        // Admins see every deployment; a team admin those of the model groups its key may call (the matrix
+        // lets no other role here).
+        const visible = (await deployments()).filter(
+          (deployment) => principal.role === "admin" || mayUseModel(principal, deployment.modelGroup),
+        );
+        const page = visible.slice(offset, offset + pageSize);
+        return create(ListDeploymentsResponseSchema, {
+          deployments: page.map((deployment) =>
+            create(DeploymentStatusSchema, {
+              deploymentId: deployment.deployment,
+              modelGroup: deployment.modelGroup,
+              provider: deployment.provider,
+              model: deployment.model,
+              health: HEALTH_TO_PROTO[deployment.health],
+              ...(deployment.health === "cooling" && deployment.coolingUntil !== undefined
+                ? { cooldownEndTime: timestampFromMs(deployment.coolingUntil) }
+                : {}),
+              inFlight: BigInt(deployment.inFlight),
+              rpmUsed: BigInt(deployment.rpmUsed),
+              tpmUsed: BigInt(Math.round(deployment.tpmUsed)),
+              ...(deployment.latencyMs !== undefined ? { latencyMs: deployment.latencyMs } : {}),
+            }),
+          ),
+          nextPageToken: nextPageToken(offset + page.length, visible.length),
         });
       } catch (error) {
         throw toConnectError(error);

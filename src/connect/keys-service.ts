@@ -6,6 +6,7 @@ import {
   CreateKeyResponseSchema,
   CreateTeamResponseSchema,
   DeleteTeamResponseSchema,
+  GetCallerResponseSchema,
   GetKeyResponseSchema,
   GetTeamResponseSchema,
   type KeysService,
@@ -30,6 +31,7 @@ import {
   keyDraftForCreate,
   keyToProto,
   rejectUnknownFields,
+  roleToProto,
   seconds,
   stateFromProto,
   teamDraft,
@@ -249,6 +251,18 @@ export function createKeysService(manager: KeyManager): ServiceImpl<typeof KeysS
           required(request.userId, "user_id"),
         );
         return create(RemoveTeamMemberResponseSchema, { team: teamToProto(view) });
+      }),
+    // Who the caller is, from the principal the auth interceptor established (no store read, no secret).
+    getCaller: (request, context) =>
+      handle(request, async () => {
+        const principal = principalOf(context);
+        return create(GetCallerResponseSchema, {
+          keyId: principal.keyId,
+          role: roleToProto(principal.role),
+          teamId: principal.teamId ?? "",
+          userId: principal.userId ?? "",
+          displaySecret: principal.display,
+        });
       }),
   };
 }

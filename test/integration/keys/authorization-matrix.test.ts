@@ -12,6 +12,7 @@ import type { PrincipalRole } from "../../../src/core/types/principal.js";
 import { generateSecret, secretDisplay, secretLookupHash } from "../../../src/keys/key-secret.js";
 import { emptyLimits } from "../../../src/keys/key-types.js";
 import { SqlKeyStore } from "../../../src/keys/sql-key-store.js";
+import { consoleRoutes } from "../../../src/rest/console-routes.js";
 import { deploymentHealthRoute, metricsRoute } from "../../../src/rest/observability-routes.js";
 import { coreRestRoutes, type RestRoute } from "../../../src/rest/rest-shim.js";
 import { restRouteId } from "../../../src/rest/route-access.js";
@@ -44,6 +45,8 @@ describe("authorization matrix: every REST route and RPC × every role and key s
     gateway = await startKeysGateway(target);
     restRoutes = [
       ...coreRestRoutes(),
+      // The admin console's files (app.ts mounts them; public, like health).
+      ...consoleRoutes(),
       // GET /metrics is mounted by app.ts (on by default); the gateway under test serves the real one.
       metricsRoute({ contentType: "text/plain", render: async () => "" }),
       // GET /health (deployment checks) is mounted by app.ts too.

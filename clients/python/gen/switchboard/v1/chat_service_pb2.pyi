@@ -1,10 +1,15 @@
 from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
+DEPLOYMENT_HEALTH_COOLING: DeploymentHealth
+DEPLOYMENT_HEALTH_HALF_OPEN: DeploymentHealth
+DEPLOYMENT_HEALTH_HEALTHY: DeploymentHealth
+DEPLOYMENT_HEALTH_UNSPECIFIED: DeploymentHealth
 DESCRIPTOR: _descriptor.FileDescriptor
 FINISH_REASON_CONTENT_FILTER: FinishReason
 FINISH_REASON_ERROR: FinishReason
@@ -158,6 +163,30 @@ class ContentPart(_message.Message):
     text: str
     def __init__(self, text: _Optional[str] = ..., image: _Optional[_Union[ImagePart, _Mapping]] = ..., provider_options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
+class DeploymentStatus(_message.Message):
+    __slots__ = ["cooldown_end_time", "deployment_id", "health", "in_flight", "latency_ms", "model", "model_group", "provider", "rpm_used", "tpm_used"]
+    COOLDOWN_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    MODEL_GROUP_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    RPM_USED_FIELD_NUMBER: _ClassVar[int]
+    TPM_USED_FIELD_NUMBER: _ClassVar[int]
+    cooldown_end_time: _timestamp_pb2.Timestamp
+    deployment_id: str
+    health: DeploymentHealth
+    in_flight: int
+    latency_ms: float
+    model: str
+    model_group: str
+    provider: str
+    rpm_used: int
+    tpm_used: int
+    def __init__(self, deployment_id: _Optional[str] = ..., model_group: _Optional[str] = ..., provider: _Optional[str] = ..., model: _Optional[str] = ..., health: _Optional[_Union[DeploymentHealth, str]] = ..., cooldown_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., in_flight: _Optional[int] = ..., rpm_used: _Optional[int] = ..., tpm_used: _Optional[int] = ..., latency_ms: _Optional[float] = ...) -> None: ...
+
 class Finish(_message.Message):
     __slots__ = ["choice_index", "provider_reason", "reason"]
     CHOICE_INDEX_FIELD_NUMBER: _ClassVar[int]
@@ -205,6 +234,22 @@ class JsonSchemaFormat(_message.Message):
     schema: _struct_pb2.Struct
     strict: bool
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., strict: bool = ...) -> None: ...
+
+class ListDeploymentsRequest(_message.Message):
+    __slots__ = ["page_size", "page_token"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListDeploymentsResponse(_message.Message):
+    __slots__ = ["deployments", "next_page_token"]
+    DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    deployments: _containers.RepeatedCompositeFieldContainer[DeploymentStatus]
+    next_page_token: str
+    def __init__(self, deployments: _Optional[_Iterable[_Union[DeploymentStatus, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListModelsRequest(_message.Message):
     __slots__ = ["page_size", "page_token"]
@@ -471,4 +516,7 @@ class ReasoningEffort(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class FinishReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class DeploymentHealth(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

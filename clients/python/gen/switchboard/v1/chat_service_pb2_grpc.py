@@ -30,6 +30,11 @@ class ChatServiceStub(object):
                 request_serializer=switchboard_dot_v1_dot_chat__service__pb2.ListModelsRequest.SerializeToString,
                 response_deserializer=switchboard_dot_v1_dot_chat__service__pb2.ListModelsResponse.FromString,
                 )
+        self.ListDeployments = channel.unary_unary(
+                '/switchboard.v1.ChatService/ListDeployments',
+                request_serializer=switchboard_dot_v1_dot_chat__service__pb2.ListDeploymentsRequest.SerializeToString,
+                response_deserializer=switchboard_dot_v1_dot_chat__service__pb2.ListDeploymentsResponse.FromString,
+                )
 
 
 class ChatServiceServicer(object):
@@ -57,6 +62,14 @@ class ChatServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDeployments(self, request, context):
+        """ListDeployments returns the deployments behind the caller's models with cooldown state (admins: all;
+        team admins: those of the models their key may call).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ChatServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -74,6 +87,11 @@ def add_ChatServiceServicer_to_server(servicer, server):
                     servicer.ListModels,
                     request_deserializer=switchboard_dot_v1_dot_chat__service__pb2.ListModelsRequest.FromString,
                     response_serializer=switchboard_dot_v1_dot_chat__service__pb2.ListModelsResponse.SerializeToString,
+            ),
+            'ListDeployments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeployments,
+                    request_deserializer=switchboard_dot_v1_dot_chat__service__pb2.ListDeploymentsRequest.FromString,
+                    response_serializer=switchboard_dot_v1_dot_chat__service__pb2.ListDeploymentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -134,5 +152,22 @@ class ChatService(object):
         return grpc.experimental.unary_unary(request, target, '/switchboard.v1.ChatService/ListModels',
             switchboard_dot_v1_dot_chat__service__pb2.ListModelsRequest.SerializeToString,
             switchboard_dot_v1_dot_chat__service__pb2.ListModelsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListDeployments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/switchboard.v1.ChatService/ListDeployments',
+            switchboard_dot_v1_dot_chat__service__pb2.ListDeploymentsRequest.SerializeToString,
+            switchboard_dot_v1_dot_chat__service__pb2.ListDeploymentsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

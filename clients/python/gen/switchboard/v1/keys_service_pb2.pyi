@@ -91,6 +91,24 @@ class DeleteTeamResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
+class GetCallerRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class GetCallerResponse(_message.Message):
+    __slots__ = ["display_secret", "key_id", "role", "team_id", "user_id"]
+    DISPLAY_SECRET_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    display_secret: str
+    key_id: str
+    role: KeyRole
+    team_id: str
+    user_id: str
+    def __init__(self, key_id: _Optional[str] = ..., role: _Optional[_Union[KeyRole, str]] = ..., team_id: _Optional[str] = ..., user_id: _Optional[str] = ..., display_secret: _Optional[str] = ...) -> None: ...
+
 class GetKeyRequest(_message.Message):
     __slots__ = ["key_id"]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]

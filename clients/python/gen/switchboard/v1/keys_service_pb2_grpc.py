@@ -6,8 +6,7 @@ from switchboard.v1 import keys_service_pb2 as switchboard_dot_v1_dot_keys__serv
 
 
 class KeysServiceStub(object):
-    """KeysService manages virtual keys and teams. Admins manage everything; team admins manage the keys and
-    members of their own team within the team's limits; other roles may read their own key only.
+    """members of their own team within the team's limits; other roles may read their own key only.
     """
 
     def __init__(self, channel):
@@ -91,11 +90,15 @@ class KeysServiceStub(object):
                 request_serializer=switchboard_dot_v1_dot_keys__service__pb2.RemoveTeamMemberRequest.SerializeToString,
                 response_deserializer=switchboard_dot_v1_dot_keys__service__pb2.RemoveTeamMemberResponse.FromString,
                 )
+        self.GetCaller = channel.unary_unary(
+                '/switchboard.v1.KeysService/GetCaller',
+                request_serializer=switchboard_dot_v1_dot_keys__service__pb2.GetCallerRequest.SerializeToString,
+                response_deserializer=switchboard_dot_v1_dot_keys__service__pb2.GetCallerResponse.FromString,
+                )
 
 
 class KeysServiceServicer(object):
-    """KeysService manages virtual keys and teams. Admins manage everything; team admins manage the keys and
-    members of their own team within the team's limits; other roles may read their own key only.
+    """members of their own team within the team's limits; other roles may read their own key only.
     """
 
     def CreateKey(self, request, context):
@@ -203,6 +206,13 @@ class KeysServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCaller(self, request, context):
+        """GetCaller returns the calling key's id, role and team (any valid key).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_KeysServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -281,6 +291,11 @@ def add_KeysServiceServicer_to_server(servicer, server):
                     request_deserializer=switchboard_dot_v1_dot_keys__service__pb2.RemoveTeamMemberRequest.FromString,
                     response_serializer=switchboard_dot_v1_dot_keys__service__pb2.RemoveTeamMemberResponse.SerializeToString,
             ),
+            'GetCaller': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaller,
+                    request_deserializer=switchboard_dot_v1_dot_keys__service__pb2.GetCallerRequest.FromString,
+                    response_serializer=switchboard_dot_v1_dot_keys__service__pb2.GetCallerResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'switchboard.v1.KeysService', rpc_method_handlers)
@@ -289,8 +304,7 @@ def add_KeysServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class KeysService(object):
-    """KeysService manages virtual keys and teams. Admins manage everything; team admins manage the keys and
-    members of their own team within the team's limits; other roles may read their own key only.
+    """members of their own team within the team's limits; other roles may read their own key only.
     """
 
     @staticmethod
@@ -545,5 +559,22 @@ class KeysService(object):
         return grpc.experimental.unary_unary(request, target, '/switchboard.v1.KeysService/RemoveTeamMember',
             switchboard_dot_v1_dot_keys__service__pb2.RemoveTeamMemberRequest.SerializeToString,
             switchboard_dot_v1_dot_keys__service__pb2.RemoveTeamMemberResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetCaller(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/switchboard.v1.KeysService/GetCaller',
+            switchboard_dot_v1_dot_keys__service__pb2.GetCallerRequest.SerializeToString,
+            switchboard_dot_v1_dot_keys__service__pb2.GetCallerResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
