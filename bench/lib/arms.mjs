@@ -20,6 +20,15 @@ function childEnv(profileDir) {
   return profileDir === undefined ? env : { ...env, BENCH_PROFILE_DIR: profileDir };
 }
 
+/**
+ * The command and arguments that run node with `nodeArgs`, under `wrapWith` (e.g. valgrind and its flags) when
+ * given; the wrapper execs node, so the measured PID is still the arm's.
+ */
+function wrapped(wrapWith, nodeArgs) {
+  if (wrapWith.length === 0) return { command: process.execPath, args: nodeArgs };
+  return { command: wrapWith[0], args: [...wrapWith.slice(1), process.execPath, ...nodeArgs] };
+}
+
 /** A free TCP port on 127.0.0.1 (for programs that need a port number up front). */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -78,6 +87,7 @@ export async function startSwitchboard({
   profileDir,
   extraArgs = [],
   env = {},
+  wrapWith = [],
 }) {
   const bin = join(REPO_DIR, "bin", "switchboard.js");
   if (!existsSync(bin)) return { skipped: "bin/switchboard.js does not exist (gateway not merged)" };
@@ -92,13 +102,12 @@ export async function startSwitchboard({
   writeFileSync(configFile, switchboardConfig(upstream.port));
   const args = [bin, "--config", configFile, "--port", String(port), "--host", "127.0.0.1", ...extraArgs];
   const started = await startChild({
-    command: process.execPath,
-    args: [...nodeArgs, "--import", LOOPBACK_PRELOAD, ...args],
+    ...wrapped(wrapWith, [...nodeArgs, "--import", LOOPBACK_PRELOAD, ...args]),
     // Each gateway its own data directory (SQLite, journal): arms never share a database.
     env: { ...childEnv(profileDir), SWITCHBOARD_DATA_DIR: join(runDir, `switchboard-data-${port}`), ...env },
     logFile,
   });
-  await waitForHttp(port, "/health/liveliness", 60_000);
+  await waitForHttp(port, "/health/liveliness", wrapWith.length > 0 ? 600_000 : 60_000);
   return { pid: started.pid, port, child: started.child };
 }
 
@@ -125,18 +134,18 @@ export const ARMS = {
   },
   bare: {
     label: "bare pipe",
-    async start({ upstream, logFile, nodeArgs = [], profileDir }) {
+    async start({ upstream, logFile, nodeArgs = [], profileDir, wrapWith = [] }) {
       const started = await startChild({
-        command: process.execPath,
-        args: [
+        ...wrapped(wrapWith, [
           ...nodeArgs,
           join(BENCH_DIR, "bare-proxy.mjs"),
           `--upstream=http://127.0.0.1:${upstream.port}`,
           "--port=0",
-        ],
+        ]),
         env: childEnv(profileDir),
         logFile,
         portFromStdout: true,
+        timeoutMs: wrapWith.length > 0 ? 600_000 : 30_000,
       });
       return { pid: started.pid, port: started.port, child: started.child };
     },

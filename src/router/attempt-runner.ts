@@ -44,9 +44,18 @@ export class AttemptRunner {
     tried: Set<string>,
     run: RequestRun<T>,
   ): Promise<Settled<Won<T>>> {
-    const first = this.launch(group, admitted, admitted.probe ? "probe" : reason, waitedMs, tried, run);
     const hedgeAfter = this.options.hedgeAfterMs[group.name];
-    if (hedgeAfter === undefined || group.deployments.length < 2) return this.settle(first, run);
+    const hedged = hedgeAfter !== undefined && group.deployments.length >= 2;
+    const first = this.launch(
+      group,
+      admitted,
+      admitted.probe ? "probe" : reason,
+      waitedMs,
+      tried,
+      run,
+      hedged,
+    );
+    if (!hedged) return this.settle(first, run);
     let timer: NodeJS.Timeout | undefined;
     const hedgeDue = new Promise<"hedge">((resolve) => {
       timer = setTimeout(() => resolve("hedge"), hedgeAfter);
@@ -59,7 +68,7 @@ export class AttemptRunner {
       if (picked.ok) this.picker.release(picked.value, {});
       return this.settle(first, run);
     }
-    const second = this.launch(group, picked.value, "hedge", 0, tried, run);
+    const second = this.launch(group, picked.value, "hedge", 0, tried, run, true);
     const launched = [first, second];
     // The first success wins; a failure waits for the other attempt.
     const winner = await new Promise<Launched<T> | undefined>((resolve) => {
@@ -73,7 +82,7 @@ export class AttemptRunner {
     });
     for (const attempt of launched) {
       if (attempt !== winner) {
-        attempt.controller.abort(new GatewayError("cancelled", "Another hedged attempt answered first."));
+        attempt.controller?.abort(new GatewayError("cancelled", "Another hedged attempt answered first."));
       }
     }
     let last: Settled<Won<T>> = { ok: false, error: deadlineError() };
@@ -83,7 +92,11 @@ export class AttemptRunner {
     return winner === undefined ? last : this.settle(winner, run);
   }
 
-  /** Starts an attempt on an admitted deployment, with its own abort controller (for hedging). */
+  /**
+   * Starts an attempt on an admitted deployment. An attempt that may be hedged (`ownSignal`) gets its own abort
+   * controller, so that a hedge loser is aborted alone; any other attempt runs on the caller's signal itself
+   * (one AbortSignal per request on the common path: the executor removes its listener when the attempt ends).
+   */
   private launch<T>(
     group: ModelGroup,
     admitted: Admitted,
@@ -91,17 +104,24 @@ export class AttemptRunner {
     waitedMs: number,
     tried: Set<string>,
     run: RequestRun<T>,
+    ownSignal: boolean,
   ): Launched<T> {
     tried.add(admitted.deployment.id);
     run.started++;
-    // The attempt's own controller (a hedge loser is aborted alone), following the caller's signal. Not
-    // AbortSignal.any: on Node 20 it keeps every combined signal alive as long as the caller's.
-    const controller = new AbortController();
     const callerSignal = run.context.signal;
-    const forward = () => controller.abort(callerSignal.reason);
-    if (callerSignal.aborted) forward();
-    else callerSignal.addEventListener("abort", forward, { once: true });
-    const signal = controller.signal;
+    let controller: AbortController | undefined;
+    let detach = NO_DETACH;
+    if (ownSignal) {
+      // Following the caller's signal. Not AbortSignal.any: on Node 20 it keeps every combined signal alive as
+      // long as the caller's.
+      const own = new AbortController();
+      const forward = () => own.abort(callerSignal.reason);
+      if (callerSignal.aborted) forward();
+      else callerSignal.addEventListener("abort", forward, { once: true });
+      controller = own;
+      detach = () => callerSignal.removeEventListener("abort", forward);
+    }
+    const signal = controller?.signal ?? callerSignal;
     const limits = attemptLimits(
       admitted.deployment,
       run.request,
@@ -121,7 +141,6 @@ export class AttemptRunner {
         (value): Settled<T> => ({ ok: true, value }),
         (error: unknown): Settled<T> => ({ ok: false, error: toGatewayError(error) }),
       );
-    const detach = () => callerSignal.removeEventListener("abort", forward);
     return { group, admitted, reason, waitedMs, startedAt, controller, detach, result, recorded: false };
   }
 
@@ -181,6 +200,8 @@ export class AttemptRunner {
     };
   }
 }
+
+const NO_DETACH = (): void => {};
 
 export function deadlineError(): GatewayError {
   return new GatewayError("timeout", "The request's deadline passed before a deployment answered.", {

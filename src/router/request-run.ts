@@ -55,7 +55,8 @@ export interface Launched<T> {
   reason: AttemptReason;
   waitedMs: number;
   startedAt: number;
-  controller: AbortController;
+  /** The attempt's own controller when it may be hedged (a hedge loser is aborted alone); else undefined. */
+  controller: AbortController | undefined;
   /** Stops following the caller's signal: when the attempt failed, lost, or (for a winner) its answer is done. */
   detach: () => void;
   result: Promise<Settled<T>>;

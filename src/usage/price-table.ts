@@ -88,8 +88,9 @@ export class PriceTable {
 
   /** The price for a deployment: `model_info` prices over the file/table price of its (base) model. */
   forDeployment(deployment: Deployment): ModelPrice | undefined {
-    const cached = this.byDeployment.get(deploymentCacheKey(deployment));
-    if (cached !== undefined || this.byDeployment.has(deploymentCacheKey(deployment))) return cached;
+    const key = deploymentCacheKey(deployment);
+    const cached = this.byDeployment.get(key);
+    if (cached !== undefined || this.byDeployment.has(key)) return cached;
     const info = deployment.info;
     const baseModel = typeof info.extra["base_model"] === "string" ? info.extra["base_model"] : undefined;
     let price =
@@ -123,7 +124,7 @@ export class PriceTable {
       if (maxOutput !== undefined) price = { ...price, maxOutputTokens: maxOutput };
       if (info.maxInputTokens !== undefined) price = { ...price, maxInputTokens: info.maxInputTokens };
     }
-    this.byDeployment.set(deploymentCacheKey(deployment), price);
+    this.byDeployment.set(key, price);
     return price;
   }
 

@@ -83,11 +83,9 @@ export class UsageMeter implements Metering {
         tracking: true,
       });
     }
-    if (rules.length === 0) {
-      const none = { requests: 1, tokens: 0, nanoDollars: 0 };
-      const lease = await this.options.limiter.reserve(rules, none, "");
-      return new Ticket(this, request, context, lease, {});
-    }
+    // No limit, budget or spend counter applies (the master key without a proxy budget): nothing to reserve or
+    // release; settlement still writes the ledger row.
+    if (rules.length === 0) return new Ticket(this, request, context, NO_LEASE, {});
     const { lease, demand, cappedMaxTokens } = await this.reserveAffordable(
       request,
       context.resolved ?? this.resolve(request),
@@ -247,7 +245,10 @@ export class UsageMeter implements Metering {
     const deploymentId = attempt?.deployment ?? routing.deployment;
     const model = attempt?.model ?? routing.model;
     const deployment = this.options.catalog.deployment(deploymentId);
-    if (deployment !== undefined) return this.options.prices.forDeployment({ ...deployment, model });
+    if (deployment !== undefined)
+      return this.options.prices.forDeployment(
+        deployment.model === model ? deployment : { ...deployment, model },
+      );
     return this.options.prices.lookup(attempt?.provider ?? routing.provider, model);
   }
 
@@ -318,9 +319,13 @@ function snapshotOf(lease: LimitLease, demand: Demand): MeterSnapshot {
   return snapshot;
 }
 
+/** The lease of a request no rule applies to: nothing was reserved, so nothing is released. */
+const NO_LEASE: LimitLease = { rules: [], release: async () => {} };
+
 class Ticket implements MeterTicket {
   private receipt: Promise<MeterReceipt> | undefined;
-  private readonly startedAtIso = new Date().toISOString();
+  /** Wall-clock admission time (rows of attempts the router reported without their own start use it). */
+  private readonly startedAtMs = Date.now();
 
   constructor(
     private readonly meter: UsageMeter,
@@ -471,7 +476,9 @@ class Ticket implements MeterTicket {
         cacheStatus: "none",
         // Each attempt's own times; a stream's committed attempt ends when the stream does.
         startedAt:
-          attempt.startedAt !== undefined ? new Date(attempt.startedAt).toISOString() : this.startedAtIso,
+          attempt.startedAt !== undefined
+            ? new Date(attempt.startedAt).toISOString()
+            : new Date(this.startedAtMs).toISOString(),
         endedAt:
           attempt.endedAt !== undefined && !(last && outcome.stream)
             ? new Date(attempt.endedAt).toISOString()
@@ -480,10 +487,9 @@ class Ticket implements MeterTicket {
     });
     const nanoDollars = Math.round(totalCost * NANO);
     // The row is in the journal before settlement returns (and so before the caller's answer completes).
-    await Promise.all([
-      this.meter.ledger.record(rows.map(scrubbedRecord)),
-      this.lease.release({ requests: 1, tokens, nanoDollars }),
-    ]);
+    const recorded = this.meter.ledger.record(rows.map(scrubbedRecord));
+    if (this.lease === NO_LEASE) await recorded;
+    else await Promise.all([recorded, this.lease.release({ requests: 1, tokens, nanoDollars })]);
     const receipt: MeterReceipt = {
       ...this.admission,
       costUsd: priced && rows.length > 0 ? Math.round(totalCost * 1e10) / 1e10 : undefined,

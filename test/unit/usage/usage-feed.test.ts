@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
+import { Redis } from "ioredis";
 import { UsageFeed } from "../../../src/usage/usage-feed.js";
 import type { UsageRecord } from "../../../src/usage/usage-record.js";
 import { REDIS_URL } from "../../helpers/usage-gateway.js";
@@ -60,6 +61,41 @@ describe("usage feed across replicas (Redis)", () => {
     } finally {
       await here.close();
       await there.close();
+    }
+  });
+
+  it("a replica subscribes to the channel only while it has a watcher, and still publishes without one", async () => {
+    const admin = new Redis(REDIS_URL);
+    const subscribers = async () => {
+      const answer = (await admin.call("PUBSUB", "NUMSUB", "switchboard:usage")) as [string, number];
+      return Number(answer[1]);
+    };
+    const waitFor = async (expected: number) => {
+      for (let waited = 0; (await subscribers()) !== expected && waited < 3_000; waited += 50)
+        await delay(50);
+      return subscribers();
+    };
+    const baseline = await subscribers();
+    const quiet = new UsageFeed(REDIS_URL);
+    const watcher = new UsageFeed(REDIS_URL);
+    try {
+      await delay(300);
+      assert.equal(await subscribers(), baseline, "no watcher: no subscription");
+      const run = randomUUID();
+      const seen: string[] = [];
+      const stop = watcher.subscribe((row) => {
+        if (row.requestId.startsWith(run)) seen.push(row.requestId);
+      });
+      assert.equal(await waitFor(baseline + 1), baseline + 1, "the first watcher subscribes");
+      quiet.publish(record(`${run}-1`));
+      for (let waited = 0; seen.length === 0 && waited < 3_000; waited += 50) await delay(50);
+      assert.deepEqual(seen, [`${run}-1`], "a replica without watchers still publishes its records");
+      stop();
+      assert.equal(await waitFor(baseline), baseline, "the last watcher leaving unsubscribes");
+    } finally {
+      await quiet.close();
+      await watcher.close();
+      admin.disconnect();
     }
   });
 });
