@@ -30,23 +30,6 @@ export function looksLikeContextOverflow(message: string): boolean {
   return CONTEXT_OVERFLOW.test(message);
 }
 
-/** Parses one stream message as JSON; anything else is the upstream breaking its protocol. */
-export function parseStreamJson(text: string, provider: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new GatewayError(
-      "upstream_protocol",
-      `The ${provider} upstream sent a stream message that is not JSON.`,
-      {
-        provider,
-        reason: "invalid_json",
-        cause: error,
-      },
-    );
-  }
-}
-
 /**
  * Upstream text is not ours: scrub it, then keep it short in our messages. Scrubbing comes first so that a cut
  * never leaves half a secret that no longer matches.
