@@ -1,7 +1,8 @@
 import type { ErrorKind } from "../../core/errors/error-kind.js";
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import { parseRetryAfterMs } from "../shared/retry-after.js";
-import { truncateMessage, tryParseJson } from "../shared/upstream-json.js";
+import { shorten } from "../shared/upstream-errors.js";
+import { tryParseJson } from "../shared/upstream-json.js";
 import { anthropicErrorBodySchema } from "./anthropic-api.js";
 
 export const ANTHROPIC_PROVIDER_ID = "anthropic";
@@ -83,7 +84,7 @@ function messageFor(kind: ErrorKind, upstreamMessage: string | undefined): strin
   // Credential failures are our configuration problem; the caller gets no upstream detail about them.
   if (kind === "upstream_auth")
     return "The Anthropic upstream rejected the gateway's credentials for this deployment.";
-  const detail = upstreamMessage === undefined ? "" : `: ${truncateMessage(upstreamMessage)}`;
+  const detail = upstreamMessage === undefined ? "" : `: ${shorten(upstreamMessage)}`;
   switch (kind) {
     case "upstream_rate_limited":
       return `Anthropic rate-limited the request${detail}`;

@@ -1,6 +1,6 @@
 import type { GatewayError } from "../../core/errors/gateway-error.js";
 import { parseOpenAIError } from "../openai/openai-error.js";
-import type { HeaderRecord } from "../shared/upstream-errors.js";
+import type { HeaderRecord } from "../shared/headers.js";
 
 /**
  * Azure errors use OpenAI's envelope; a filtered prompt is a 400 with `code: "content_filter"` (and

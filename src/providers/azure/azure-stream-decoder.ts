@@ -1,6 +1,7 @@
 import type { ChatEvent } from "../../core/types/chat.js";
 import type { StreamDecoder, UpstreamMessage } from "../../core/types/provider.js";
 import { OpenAIStreamDecoder } from "../openai/openai-stream-decoder.js";
+import { tryParseJson } from "../shared/upstream-json.js";
 import { isPromptFilterOnlyChunk } from "./azure-api.js";
 
 /**
@@ -16,13 +17,12 @@ export class AzureStreamDecoder implements StreamDecoder {
   }
 
   decode(message: UpstreamMessage): ChatEvent[] {
-    if (message.data.includes('"prompt_filter_results"')) {
-      try {
-        if (isPromptFilterOnlyChunk(JSON.parse(message.data))) return [];
-      } catch {
-        // Not JSON: let the OpenAI decoder report it.
-      }
-    }
+    // Not JSON (undefined): the OpenAI decoder reports it.
+    if (
+      message.data.includes('"prompt_filter_results"') &&
+      isPromptFilterOnlyChunk(tryParseJson(message.data))
+    )
+      return [];
     return this.inner.decode(message);
   }
 

@@ -1,6 +1,7 @@
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { Deployment } from "../../core/types/deployment.js";
-import type { AwsCredentials } from "../shared/sigv4.js";
+import type { UpstreamRequest } from "../../core/types/provider.js";
+import { type AwsCredentials, signSigV4 } from "../shared/sigv4.js";
 
 /** Environment variables read by the Bedrock provider (documented in the README's provider table). */
 export const BEDROCK_ENV_VARS = [
@@ -94,4 +95,31 @@ export function bedrockBaseUrl(deployment: Deployment, region: string): string {
   const configured =
     text(deployment.params.apiBase) ?? text(deployment.params.extra.aws_bedrock_runtime_endpoint);
   return (configured ?? `https://bedrock-runtime.${region}.amazonaws.com`).replace(/\/+$/, "");
+}
+
+/**
+ * One authenticated Bedrock Runtime POST, for every action (Converse, ConverseStream, InvokeModel): SigV4-signed
+ * over the final headers, or a Bedrock API key as a bearer token.
+ */
+export async function authorizeBedrockRequest(
+  auth: BedrockAuth,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  signingDate?: Date,
+): Promise<UpstreamRequest> {
+  if (auth.type === "bearer") {
+    return { url, method: "POST", headers: { ...headers, authorization: `Bearer ${auth.token}` }, body };
+  }
+  const signed = await signSigV4({
+    method: "POST",
+    url,
+    headers,
+    body,
+    region: auth.region,
+    service: "bedrock",
+    credentials: auth.credentials,
+    ...(signingDate === undefined ? {} : { signingDate }),
+  });
+  return { url, method: "POST", headers: signed, body };
 }

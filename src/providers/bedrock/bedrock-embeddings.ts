@@ -1,8 +1,12 @@
 import type { EmbeddingAdapter } from "../../core/embeddings/embedding-adapter.js";
 import { invalidRequest } from "../../core/errors/gateway-error.js";
 import type { UpstreamRequest } from "../../core/types/provider.js";
-import { signSigV4 } from "../shared/sigv4.js";
-import { bedrockBaseUrl, type Environment, resolveBedrockAuth } from "./bedrock-auth.js";
+import {
+  authorizeBedrockRequest,
+  bedrockBaseUrl,
+  type Environment,
+  resolveBedrockAuth,
+} from "./bedrock-auth.js";
 import { bedrockEmbedFamily, convertToBedrockEmbedBody } from "./convert-to-bedrock-embed-request.js";
 import { parseBedrockEmbedResponse } from "./parse-bedrock-embed-response.js";
 
@@ -43,20 +47,7 @@ export function createBedrockEmbeddings(
         "content-type": "application/json",
         accept: "application/json",
       };
-      if (auth.type === "bearer") {
-        return { url, method: "POST", headers: { ...headers, authorization: `Bearer ${auth.token}` }, body };
-      }
-      const signed = await signSigV4({
-        method: "POST",
-        url,
-        headers,
-        body,
-        region: auth.region,
-        service: "bedrock",
-        credentials: auth.credentials,
-        ...(signingDate === undefined ? {} : { signingDate }),
-      });
-      return { url, method: "POST", headers: signed, body };
+      return authorizeBedrockRequest(auth, url, headers, body, signingDate);
     },
     parseResponse: (body, context) =>
       parseBedrockEmbedResponse(body, familyOf(context.deployment.model), context.headers),

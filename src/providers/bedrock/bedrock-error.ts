@@ -1,14 +1,9 @@
 import type { ErrorKind } from "../../core/errors/error-kind.js";
 import type { GatewayError } from "../../core/errors/gateway-error.js";
-import {
-  type HeaderRecord,
-  headerText,
-  kindForStatus,
-  looksLikeContextOverflow,
-  retryAfterMs,
-  tryParseJson,
-  upstreamError,
-} from "../shared/upstream-errors.js";
+import { type HeaderRecord, headerText } from "../shared/headers.js";
+import { parseRetryAfterMs } from "../shared/retry-after.js";
+import { kindForStatus, looksLikeContextOverflow, upstreamError } from "../shared/upstream-errors.js";
+import { tryParseJson } from "../shared/upstream-json.js";
 import { bedrockErrorBodySchema } from "./bedrock-api.js";
 
 const PROVIDER = "bedrock";
@@ -92,7 +87,7 @@ export function parseBedrockError(status: number, bodyText: string, headers: Hea
     message,
     status,
     reason: reasonFor(kind, type),
-    retryAfterMs: retryAfterMs(headers),
+    retryAfterMs: parseRetryAfterMs(headers),
   });
 }
 

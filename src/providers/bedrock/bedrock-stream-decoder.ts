@@ -1,7 +1,7 @@
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { ChatEvent } from "../../core/types/chat.js";
 import type { ProviderCallContext, StreamDecoder, UpstreamMessage } from "../../core/types/provider.js";
-import { parseStreamJson } from "../shared/upstream-errors.js";
+import { parseUpstreamJson } from "../shared/upstream-json.js";
 import { bedrockStreamEventSchemas, JSON_RESPONSE_TOOL } from "./bedrock-api.js";
 import { bedrockStreamException } from "./bedrock-error.js";
 import { mapBedrockFinishReason } from "./map-bedrock-finish-reason.js";
@@ -53,7 +53,7 @@ export class BedrockStreamDecoder implements StreamDecoder {
       });
     }
     const type = message.event;
-    const json = parseStreamJson(message.data, "bedrock");
+    const json = parseUpstreamJson(message.data, "bedrock");
     switch (type) {
       case "messageStart":
         break;

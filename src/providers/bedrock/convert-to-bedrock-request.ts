@@ -11,6 +11,7 @@ import type {
 import { inlineBytes } from "../shared/inline-bytes.js";
 import { callerBodyOptions, mergeIntoBody } from "../shared/provider-options.js";
 import { applySupportedParams, type OptionalParam } from "../shared/supported-params.js";
+import { parseToolArguments } from "../shared/upstream-json.js";
 import {
   type BedrockContentBlock,
   type BedrockConverseRequest,
@@ -322,17 +323,9 @@ function assistantBlocks(message: Message, index: number, usedToolNames: Set<str
 }
 
 function parseArguments(text: string, param: string): Record<string, unknown> {
-  if (text.trim() === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw invalidRequest("Tool call arguments must be a JSON object.", param);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw invalidRequest("Tool call arguments must be a JSON object.", param);
-  }
-  return value as Record<string, unknown>;
+  const value = parseToolArguments(text);
+  if (value === undefined) throw invalidRequest("Tool call arguments must be a JSON object.", param);
+  return value;
 }
 
 function toolResultBlock(message: Message, index: number): BedrockContentBlock {

@@ -1,9 +1,13 @@
 import type { ChatRequest } from "../../core/types/chat.js";
 import type { HttpProviderAdapter, ProviderCallContext, UpstreamRequest } from "../../core/types/provider.js";
 import { modelPathSegment } from "../shared/model-path-segment.js";
-import { signSigV4 } from "../shared/sigv4.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
-import { bedrockBaseUrl, type Environment, resolveBedrockAuth } from "./bedrock-auth.js";
+import {
+  authorizeBedrockRequest,
+  bedrockBaseUrl,
+  type Environment,
+  resolveBedrockAuth,
+} from "./bedrock-auth.js";
 import { createBedrockEmbeddings } from "./bedrock-embeddings.js";
 import { parseBedrockError } from "./bedrock-error.js";
 import { BedrockStreamDecoder } from "./bedrock-stream-decoder.js";
@@ -39,20 +43,7 @@ export async function buildBedrockRequest(
     "content-type": "application/json",
     accept: context.stream ? "application/vnd.amazon.eventstream" : "application/json",
   };
-  if (auth.type === "bearer") {
-    return { url, method: "POST", headers: { ...headers, authorization: `Bearer ${auth.token}` }, body };
-  }
-  const signed = await signSigV4({
-    method: "POST",
-    url,
-    headers,
-    body,
-    region: auth.region,
-    service: "bedrock",
-    credentials: auth.credentials,
-    ...(signingDate === undefined ? {} : { signingDate }),
-  });
-  return { url, method: "POST", headers: signed, body };
+  return authorizeBedrockRequest(auth, url, headers, body, signingDate);
 }
 
 /** AWS Bedrock through the Converse API: SigV4 (or Bedrock API key) auth, binary event-stream streaming. */

@@ -1,7 +1,7 @@
 import type { EmbedBatchResult } from "../../core/embeddings/embedding-adapter.js";
 import { embeddingProtocolError, readVector, tokenCount } from "../shared/embedding-vectors.js";
+import { type HeaderRecord, headerText } from "../shared/headers.js";
 import { asArray, asObject } from "../shared/json.js";
-import { type HeaderRecord, headerText } from "../shared/upstream-errors.js";
 import type { BedrockEmbedFamily } from "./convert-to-bedrock-embed-request.js";
 
 /**

@@ -1,14 +1,14 @@
 import type { ErrorKind } from "../../core/errors/error-kind.js";
 import type { GatewayError } from "../../core/errors/gateway-error.js";
+import type { HeaderRecord } from "../shared/headers.js";
+import { parseRetryAfterMs } from "../shared/retry-after.js";
 import {
-  type HeaderRecord,
   kindForStatus,
   looksLikeContextOverflow,
   messageFromErrorBody,
-  retryAfterMs,
-  tryParseJson,
   upstreamError,
 } from "../shared/upstream-errors.js";
+import { tryParseJson } from "../shared/upstream-json.js";
 
 /**
  * Cohere error bodies are `{"message": "..."}` with the status carrying the class; Cohere adds 498 (invalid
@@ -31,7 +31,7 @@ export function parseCohereError(status: number, bodyText: string, headers: Head
     message,
     status,
     ...(status === 402 ? { reason: "insufficient_quota" } : {}),
-    retryAfterMs: retryAfterMs(headers),
+    retryAfterMs: parseRetryAfterMs(headers),
   });
 }
 

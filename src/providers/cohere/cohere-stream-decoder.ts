@@ -1,7 +1,7 @@
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { ChatEvent } from "../../core/types/chat.js";
 import type { ProviderCallContext, StreamDecoder, UpstreamMessage } from "../../core/types/provider.js";
-import { parseStreamJson } from "../shared/upstream-errors.js";
+import { parseUpstreamJson } from "../shared/upstream-json.js";
 import { cohereContentDeltaSchema, cohereStreamEventSchema, cohereToolCallSchema } from "./cohere-api.js";
 import { cohereStreamError } from "./cohere-error.js";
 import { mapCohereFinishReason } from "./map-cohere-finish-reason.js";
@@ -22,7 +22,7 @@ export class CohereStreamDecoder implements StreamDecoder {
   constructor(private readonly context: ProviderCallContext) {}
 
   decode(message: UpstreamMessage): ChatEvent[] {
-    const parsed = cohereStreamEventSchema.safeParse(parseStreamJson(message.data, "cohere"));
+    const parsed = cohereStreamEventSchema.safeParse(parseUpstreamJson(message.data, "cohere"));
     if (!parsed.success) {
       throw new GatewayError("upstream_protocol", "Cohere sent a stream event the gateway cannot read.", {
         provider: "cohere",

@@ -1,7 +1,8 @@
 import type { ErrorKind } from "../../core/errors/error-kind.js";
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import { parseRetryAfterMs } from "../shared/retry-after.js";
-import { truncateMessage, tryParseJson } from "../shared/upstream-json.js";
+import { shorten } from "../shared/upstream-errors.js";
+import { tryParseJson } from "../shared/upstream-json.js";
 import { type GeminiErrorBody, geminiErrorBodySchema } from "./gemini-api.js";
 
 export const GEMINI_PROVIDER_ID = "gemini";
@@ -118,7 +119,7 @@ function messageFor(kind: ErrorKind, upstreamMessage: string | undefined, provid
   const name = provider === GEMINI_PROVIDER_ID ? "Gemini" : "Vertex AI";
   if (kind === "upstream_auth")
     return `The ${name} upstream rejected the gateway's credentials for this deployment.`;
-  const detail = upstreamMessage === undefined ? "" : `: ${truncateMessage(upstreamMessage)}`;
+  const detail = upstreamMessage === undefined ? "" : `: ${shorten(upstreamMessage)}`;
   switch (kind) {
     case "upstream_rate_limited":
       return `${name} rate-limited the request${detail}`;

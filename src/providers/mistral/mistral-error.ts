@@ -1,7 +1,9 @@
 import type { GatewayError } from "../../core/errors/gateway-error.js";
 import { parseOpenAIError } from "../openai/openai-error.js";
+import type { HeaderRecord } from "../shared/headers.js";
 import { asObject } from "../shared/json.js";
-import { errorFromStatus, type HeaderRecord, tryParseJson } from "../shared/upstream-errors.js";
+import { errorFromStatus } from "../shared/upstream-errors.js";
+import { tryParseJson } from "../shared/upstream-json.js";
 
 /**
  * Mistral errors come as OpenAI's envelope, as a flat `{"object":"error","message","type","code"}`, or as a 422

@@ -1,6 +1,7 @@
 import type { ChatEvent } from "../../core/types/chat.js";
 import type { StreamDecoder, UpstreamMessage } from "../../core/types/provider.js";
 import { OpenAIStreamDecoder } from "../openai/openai-stream-decoder.js";
+import { tryParseJson } from "../shared/upstream-json.js";
 import { mapMistralFinishReason } from "./map-mistral-finish-reason.js";
 import { normaliseMistralBody } from "./mistral-api.js";
 
@@ -22,12 +23,9 @@ export class MistralStreamDecoder implements StreamDecoder {
     const data = message.data;
     let events: ChatEvent[];
     if (data.includes('"content":[')) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(data);
-      } catch {
-        return this.inner.decode(message);
-      }
+      const parsed = tryParseJson(data);
+      // Not JSON: let the OpenAI decoder report it.
+      if (parsed === undefined) return this.inner.decode(message);
       events = this.inner.decode({ ...message, data: JSON.stringify(normaliseMistralBody(parsed)) });
     } else events = this.inner.decode(message);
     for (const [position, event] of events.entries()) {

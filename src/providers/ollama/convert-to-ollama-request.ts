@@ -3,6 +3,7 @@ import type { ChatRequest, Message } from "../../core/types/chat.js";
 import { inlineBytes } from "../shared/inline-bytes.js";
 import { callerBodyOptions, mergeIntoBody } from "../shared/provider-options.js";
 import { applySupportedParams, type OptionalParam } from "../shared/supported-params.js";
+import { parseToolArguments } from "../shared/upstream-json.js";
 import type { OllamaChatRequest, OllamaMessage } from "./ollama-api.js";
 import { ollamaOptions } from "./ollama-options.js";
 
@@ -160,13 +161,7 @@ function textOf(message: Message, index: number): string {
 }
 
 function parseArguments(text: string, param: string): Record<string, unknown> {
-  if (text.trim() === "") return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === "object" && value !== null && !Array.isArray(value))
-      return value as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw invalidRequest("Tool call arguments must be a JSON object.", param);
+  const value = parseToolArguments(text);
+  if (value === undefined) throw invalidRequest("Tool call arguments must be a JSON object.", param);
+  return value;
 }

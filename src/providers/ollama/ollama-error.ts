@@ -1,10 +1,6 @@
 import type { GatewayError } from "../../core/errors/gateway-error.js";
-import {
-  errorFromStatus,
-  type HeaderRecord,
-  looksLikeContextOverflow,
-  upstreamError,
-} from "../shared/upstream-errors.js";
+import type { HeaderRecord } from "../shared/headers.js";
+import { errorFromStatus, looksLikeContextOverflow, upstreamError } from "../shared/upstream-errors.js";
 
 /** Ollama error bodies are `{"error": "..."}`; the status is the class (400, 404, 429, 500, 502). */
 export function parseOllamaError(status: number, bodyText: string, headers: HeaderRecord): GatewayError {

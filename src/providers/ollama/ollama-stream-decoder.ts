@@ -1,7 +1,7 @@
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { ChatEvent } from "../../core/types/chat.js";
 import type { ProviderCallContext, StreamDecoder, UpstreamMessage } from "../../core/types/provider.js";
-import { parseStreamJson } from "../shared/upstream-errors.js";
+import { parseUpstreamJson } from "../shared/upstream-json.js";
 import { mapOllamaFinishReason } from "./map-ollama-finish-reason.js";
 import {
   ollamaArguments,
@@ -23,7 +23,7 @@ export class OllamaStreamDecoder implements StreamDecoder {
   constructor(private readonly context: ProviderCallContext) {}
 
   decode(message: UpstreamMessage): ChatEvent[] {
-    const chunk = parseOllamaChunk(parseStreamJson(message.data, "ollama"));
+    const chunk = parseOllamaChunk(parseUpstreamJson(message.data, this.context.deployment.provider));
     const events: ChatEvent[] = [];
     if (!this.started) {
       this.started = true;

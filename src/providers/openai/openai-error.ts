@@ -1,9 +1,9 @@
 import type { ErrorKind } from "../../core/errors/error-kind.js";
 import { GatewayError } from "../../core/errors/gateway-error.js";
+import type { HeaderRecord } from "../shared/headers.js";
 import { asObject, asString } from "../shared/json.js";
-import { parseJsonBody, parseRetryAfterMs } from "../shared/retry-after.js";
-
-type Headers = Record<string, string | string[] | undefined>;
+import { parseRetryAfterMs } from "../shared/retry-after.js";
+import { tryParseJson } from "../shared/upstream-json.js";
 
 /**
  * Maps an OpenAI-style error answer (`{error:{message,type,param,code}}`) to our kinds, by its `code`/`type`
@@ -14,14 +14,14 @@ export function parseOpenAIError(
   provider: string,
   status: number,
   bodyText: string,
-  headers: Headers,
+  headers: HeaderRecord,
 ): GatewayError {
-  const error = asObject(asObject(parseJsonBody(bodyText))?.["error"]);
+  const error = asObject(asObject(tryParseJson(bodyText))?.["error"]);
   const code = asString(error?.["code"]) ?? "";
   const type = asString(error?.["type"]) ?? "";
   const param = asString(error?.["param"]);
   const upstreamMessage =
-    asString(error?.["message"]) ?? asString(asObject(parseJsonBody(bodyText))?.["message"]);
+    asString(error?.["message"]) ?? asString(asObject(tryParseJson(bodyText))?.["message"]);
   const retryAfterMs = parseRetryAfterMs(headers);
 
   let kind: ErrorKind;

@@ -2,6 +2,7 @@ import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { ChatEvent } from "../../core/types/chat.js";
 import type { StreamDecoder, UpstreamMessage } from "../../core/types/provider.js";
 import { asArray, asNumber, asObject, asString } from "../shared/json.js";
+import { parseUpstreamJson } from "../shared/upstream-json.js";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.js";
 import { parseOpenAIError } from "./openai-error.js";
 import { parseOpenAILogprobs, parseOpenAIUsage } from "./parse-openai-response.js";
@@ -34,19 +35,7 @@ export class OpenAIStreamDecoder implements StreamDecoder {
       this.done = true;
       return [];
     }
-    let chunk: Record<string, unknown> | undefined;
-    try {
-      chunk = asObject(JSON.parse(data));
-    } catch (cause) {
-      throw new GatewayError(
-        "upstream_protocol",
-        `Provider '${this.provider}' sent a stream event that is not JSON.`,
-        {
-          provider: this.provider,
-          cause,
-        },
-      );
-    }
+    const chunk = asObject(parseUpstreamJson(data, this.provider));
     if (chunk === undefined) return [];
     if (chunk["error"] !== undefined) {
       throw parseOpenAIError(this.provider, 500, JSON.stringify({ error: chunk["error"] }), {});

@@ -1,35 +1,31 @@
-type Headers = Record<string, string | string[] | undefined>;
+import { type HeaderRecord, headerText } from "./headers.js";
 
-function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
+/** The longest wait an upstream may ask for: a bad header must not park a deployment forever. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /**
- * Reads how long an upstream asked us to wait: `retry-after-ms` (OpenAI, Azure), then `retry-after` as seconds
- * or an HTTP date. Undefined when absent or unparseable; capped at one hour so a bad header cannot park a
- * deployment forever.
+ * Reads how long an upstream asked us to wait, the one parser every provider uses: `retry-after-ms` (OpenAI,
+ * Azure), then `retry-after` as seconds or an HTTP date; header names case-insensitive. Undefined when absent,
+ * empty or unparseable; whole milliseconds, capped at MAX_RETRY_AFTER_MS.
  */
-export function parseRetryAfterMs(headers: Headers, now = Date.now()): number | undefined {
-  const ms = header(headers, "retry-after-ms");
-  if (ms !== undefined) {
-    const value = Number(ms);
-    if (Number.isFinite(value) && value >= 0) return Math.min(value, 3_600_000);
-  }
-  const after = header(headers, "retry-after");
-  if (after === undefined) return undefined;
-  const seconds = Number(after);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 3_600_000);
-  const date = Date.parse(after);
-  if (Number.isNaN(date)) return undefined;
-  return Math.min(Math.max(0, date - now), 3_600_000);
+export function parseRetryAfterMs(headers: HeaderRecord, now: number = Date.now()): number | undefined {
+  const milliseconds = nonNegative(headerText(headers, "retry-after-ms"));
+  if (milliseconds !== undefined) return capped(milliseconds);
+  const after = headerText(headers, "retry-after");
+  if (after === undefined || after.trim() === "") return undefined;
+  const seconds = nonNegative(after);
+  if (seconds !== undefined) return capped(seconds * 1000);
+  // An HTTP date names its day and month; a bare number that is not a valid delay ("-5") is not a date.
+  const date = /[a-z]/i.test(after) ? Date.parse(after) : Number.NaN;
+  return Number.isNaN(date) ? undefined : capped(Math.max(0, date - now));
 }
 
-/** Parses a JSON error body; undefined when the body is not JSON. */
-export function parseJsonBody(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+function nonNegative(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function capped(milliseconds: number): number {
+  return Math.min(Math.round(milliseconds), MAX_RETRY_AFTER_MS);
 }

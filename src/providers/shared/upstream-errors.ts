@@ -1,42 +1,15 @@
 import type { ErrorKind } from "../../core/errors/error-kind.js";
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import { scrubSecrets } from "../../shared/secret-scrubber.js";
+import type { HeaderRecord } from "./headers.js";
+import { parseRetryAfterMs } from "./retry-after.js";
+import { tryParseJson } from "./upstream-json.js";
 
 /**
  * Helpers for turning upstream failures into GatewayErrors the same way in every provider: a status decides the
  * kind only when the provider's own error type does not (a 401/403 is always *our* credential problem), upstream
  * text is kept short, and `Retry-After` is read once.
  */
-
-export type HeaderRecord = Record<string, string | string[] | undefined>;
-
-/** Case-insensitive header lookup over a Node-style header record. */
-export function headerText(headers: HeaderRecord, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== lower || value === undefined) continue;
-    return Array.isArray(value) ? value[0] : value;
-  }
-  return undefined;
-}
-
-/** `retry-after-ms`, then `retry-after` (seconds or an HTTP date), in milliseconds. */
-export function retryAfterMs(headers: HeaderRecord, now: number = Date.now()): number | undefined {
-  const milliseconds = Number(headerText(headers, "retry-after-ms"));
-  if (
-    headerText(headers, "retry-after-ms") !== undefined &&
-    Number.isFinite(milliseconds) &&
-    milliseconds >= 0
-  ) {
-    return Math.round(milliseconds);
-  }
-  const value = headerText(headers, "retry-after");
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (value.trim() !== "" && Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** The kind a bare HTTP status implies, for providers whose body names no error type. */
 export function kindForStatus(status: number): ErrorKind {
@@ -55,32 +28,6 @@ const CONTEXT_OVERFLOW =
 /** Whether an upstream 400 message says the prompt does not fit (so the router may fall back to a larger model). */
 export function looksLikeContextOverflow(message: string): boolean {
   return CONTEXT_OVERFLOW.test(message);
-}
-
-/** Parses JSON without throwing (error bodies may be HTML from a proxy). */
-export function tryParseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Parses one stream message as JSON; anything else is the upstream breaking its protocol. */
-export function parseStreamJson(text: string, provider: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new GatewayError(
-      "upstream_protocol",
-      `The ${provider} upstream sent a stream message that is not JSON.`,
-      {
-        provider,
-        reason: "invalid_json",
-        cause: error,
-      },
-    );
-  }
 }
 
 /**
@@ -183,5 +130,5 @@ export function errorFromStatus(
   } else if (kind === "context_window_exceeded") {
     kind = "upstream_bad_request";
   }
-  return upstreamError({ provider, label, kind, message, status, retryAfterMs: retryAfterMs(headers) });
+  return upstreamError({ provider, label, kind, message, status, retryAfterMs: parseRetryAfterMs(headers) });
 }

@@ -1,5 +1,4 @@
 import { GatewayError } from "../../core/errors/gateway-error.js";
-import { scrubSecrets } from "../../shared/secret-scrubber.js";
 
 /**
  * Parses one upstream JSON text (a stream message's data). A provider that sends something else broke its
@@ -21,22 +20,13 @@ export function parseUpstreamJson(text: string, provider: string): unknown {
   }
 }
 
-/** Parses JSON without throwing (error bodies may be HTML from a proxy). */
+/** Parses JSON without throwing (error bodies may be HTML from a proxy): the one safe-JSON parser. */
 export function tryParseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
     return undefined;
   }
-}
-
-/**
- * Shortens an upstream message for our error text (upstream messages can be long and are not ours), scrubbed
- * of secrets first so that the cut never leaves half of one.
- */
-export function truncateMessage(message: string, limit = 500): string {
-  const scrubbed = scrubSecrets(message);
-  return scrubbed.length <= limit ? scrubbed : `${scrubbed.slice(0, limit)}…`;
 }
 
 /** A JSON object from a tool call's argument text; `""` counts as no arguments. */
