@@ -32,8 +32,11 @@ function principalOf(context: HandlerContext): Principal {
 
 export function chatContext(context: HandlerContext): ChatContext {
   const timeout = context.timeoutMs();
+  const requestId = context.values.get(requestIdKey);
   return {
-    requestId: context.values.get(requestIdKey),
+    requestId,
+    // The id the caller sees is the ledger's (UsageService and /spend/logs find the row by it).
+    responseId: `chatcmpl-${requestId}`,
     principal: principalOf(context),
     signal: context.signal,
     surface: "rpc",

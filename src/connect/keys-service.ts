@@ -186,19 +186,19 @@ export function createKeysService(manager: KeyManager): ServiceImpl<typeof KeysS
 
     createTeam: (request, context) =>
       handle(request, async () => {
-        const view = await manager.createTeam(principalOf(context), teamDraft(request.team));
+        const view = await manager.teams.createTeam(principalOf(context), teamDraft(request.team));
         return create(CreateTeamResponseSchema, { team: teamToProto(view) });
       }),
 
     getTeam: (request, context) =>
       handle(request, async () => {
-        const view = await manager.getTeam(principalOf(context), required(request.teamId, "team_id"));
+        const view = await manager.teams.getTeam(principalOf(context), required(request.teamId, "team_id"));
         return create(GetTeamResponseSchema, { team: teamToProto(view) });
       }),
 
     listTeams: (request, context) =>
       handle(request, async () => {
-        const page = await manager.listTeams(principalOf(context), {
+        const page = await manager.teams.listTeams(principalOf(context), {
           pageSize: request.pageSize,
           pageToken: request.pageToken,
         });
@@ -215,7 +215,7 @@ export function createKeysService(manager: KeyManager): ServiceImpl<typeof KeysS
           throw invalidRequest("update_mask is required: name the fields to change.", "update_mask");
         }
         const { etag, teamId } = request.team;
-        const view = await manager.updateTeam(
+        const view = await manager.teams.updateTeam(
           principalOf(context),
           required(teamId, "team.team_id"),
           teamPaths(request.updateMask.paths),
@@ -227,14 +227,18 @@ export function createKeysService(manager: KeyManager): ServiceImpl<typeof KeysS
 
     deleteTeam: (request, context) =>
       handle(request, async () => {
-        await manager.deleteTeam(principalOf(context), required(request.teamId, "team_id"), request.etag);
+        await manager.teams.deleteTeam(
+          principalOf(context),
+          required(request.teamId, "team_id"),
+          request.etag,
+        );
         return create(DeleteTeamResponseSchema, {});
       }),
 
     addTeamMember: (request, context) =>
       handle(request, async () => {
         if (request.member === undefined) throw invalidRequest("member is required.", "member");
-        const view = await manager.addTeamMember(
+        const view = await manager.teams.addTeamMember(
           principalOf(context),
           required(request.teamId, "team_id"),
           required(request.member.userId, "member.user_id"),
@@ -245,7 +249,7 @@ export function createKeysService(manager: KeyManager): ServiceImpl<typeof KeysS
 
     removeTeamMember: (request, context) =>
       handle(request, async () => {
-        const view = await manager.removeTeamMember(
+        const view = await manager.teams.removeTeamMember(
           principalOf(context),
           required(request.teamId, "team_id"),
           required(request.userId, "user_id"),

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
+import { invalidRequest } from "../core/errors/gateway-error.js";
 import type { Principal, PrincipalRole } from "../core/types/principal.js";
 import type { InvalidationBus } from "./invalidation-bus.js";
 import {
@@ -10,14 +10,9 @@ import {
   type KeyBound,
   teamBound,
 } from "./key-bounds.js";
-import {
-  type KeyFieldPath,
-  type TeamFieldPath,
-  WRITABLE_KEY_FIELDS,
-  WRITABLE_TEAM_FIELDS,
-} from "./key-fields.js";
+import { type KeyFieldPath, WRITABLE_KEY_FIELDS } from "./key-fields.js";
 import { generateSecret, newId, secretDisplay, secretLookupHash } from "./key-secret.js";
-import type { KeyChanges, KeyListFilter, KeyStore, TeamChanges } from "./key-store.js";
+import type { KeyChanges, KeyListFilter, KeySortColumn, KeyStore } from "./key-store.js";
 import {
   emptyLimits,
   type KeyState,
@@ -25,7 +20,6 @@ import {
   type Limits,
   type StoredKeyState,
   type Team,
-  type TeamMemberRole,
   type VirtualKey,
 } from "./key-types.js";
 import {
@@ -37,7 +31,19 @@ import {
   checkTags,
   checkText,
 } from "./key-validation.js";
+import {
+  checkEtag,
+  denied,
+  invalidState,
+  notFound,
+  publishSafely,
+  requireManager,
+  staleEtag,
+} from "./manager-rules.js";
 import { decodePageToken, encodePageToken, pageSize, queryFingerprint } from "./page-token.js";
+import { TeamManager } from "./team-manager.js";
+
+export { type TeamDraft, type TeamPage, type TeamView, teamEtag } from "./team-manager.js";
 
 /** What a caller may set on a key; absent fields are unset (create) or untouched unless in the mask (update). */
 export interface KeyDraft {
@@ -52,16 +58,6 @@ export interface KeyDraft {
   tags?: string[] | undefined;
 }
 
-export interface TeamDraft {
-  teamId?: string | undefined;
-  displayName?: string | undefined;
-  models?: string[] | undefined;
-  limits?: Limits | undefined;
-  maxKeyDurationSeconds?: number | undefined;
-  metadata?: Record<string, unknown> | undefined;
-  tags?: string[] | undefined;
-}
-
 /** A key as the edges render it: the stored key plus its derived state and etag. */
 export interface KeyView {
   key: VirtualKey;
@@ -69,18 +65,8 @@ export interface KeyView {
   etag: string;
 }
 
-export interface TeamView {
-  team: Team;
-  etag: string;
-}
-
 export interface KeyPage {
   keys: KeyView[];
-  nextPageToken: string;
-}
-
-export interface TeamPage {
-  teams: TeamView[];
   nextPageToken: string;
 }
 
@@ -96,8 +82,8 @@ export interface KeyManagerOptions {
 export const MAX_GRACE_SECONDS = 30 * 86_400;
 
 /**
- * The keys and teams domain, transport-neutral: both edges (KeysService, LiteLLM REST routes) call it with the
- * authenticated principal. It decides scope (admin: all; team admin: its own team's user/viewer keys; others:
+ * The keys domain, transport-neutral: both edges (KeysService, LiteLLM REST routes) call it with the
+ * authenticated principal; teams are `teams` (team-manager.ts). It decides scope (admin: all; team admin: its own team's user/viewer keys; others:
  * their own key, read-only), per-role writable fields, the child-within-parent rule, etags, and publishes an
  * invalidation for every change that can affect authentication.
  */
@@ -107,11 +93,15 @@ export class KeyManager {
   private readonly now: () => Date;
   private readonly onPublishError: (error: unknown) => void;
 
+  /** The teams domain over the same store, bus and clock (team-manager.ts). */
+  readonly teams: TeamManager;
+
   constructor(options: KeyManagerOptions) {
     this.store = options.store;
     this.bus = options.bus;
     this.now = options.now ?? (() => new Date());
     this.onPublishError = options.onPublishError ?? (() => {});
+    this.teams = new TeamManager(options);
   }
 
   async createKey(
@@ -198,21 +188,7 @@ export class KeyManager {
     page: { pageSize?: number | undefined; pageToken?: string | undefined },
   ): Promise<KeyPage> {
     const now = this.now();
-    const scoped: KeyListFilter = { ...filter };
-    switch (principal.role) {
-      case "admin":
-        break;
-      case "team_admin":
-        if (filter.teamId !== undefined && filter.teamId !== principal.teamId) {
-          throw denied("team_id", "A team admin may list its own team's keys only.");
-        }
-        scoped.teamId = principal.teamId ?? "\u0000none";
-        break;
-      case "user":
-      case "viewer":
-        scoped.keyId = principal.keyId;
-        break;
-    }
+    const scoped = scopedKeyFilter(principal, filter);
     const size = pageSize(page.pageSize);
     const fingerprint = queryFingerprint(["keys", principal.keyId, scoped]);
     const cursor = decodePageToken(page.pageToken ?? "", fingerprint);
@@ -227,6 +203,28 @@ export class KeyManager {
           ? encodePageToken(fingerprint, { createdAt: last.createdAt.toISOString(), id: last.keyId })
           : "",
     };
+  }
+
+  /**
+   * A numbered page (LiteLLM's `/key/list?page=&size=&sort_by=`), in the caller's scope, with the total count.
+   * `page` is 1-based; `size` 1..100 (LiteLLM's bound).
+   */
+  async listKeysNumbered(
+    principal: Principal,
+    filter: KeyListFilter,
+    page: { page: number; size: number; sortBy: KeySortColumn; order: "asc" | "desc" },
+  ): Promise<{ keys: KeyView[]; totalCount: number }> {
+    if (!Number.isInteger(page.page) || page.page < 1 || page.page > 1_000_000)
+      throw invalidRequest("page must be a whole number from 1.", "page");
+    if (!Number.isInteger(page.size) || page.size < 1 || page.size > 100)
+      throw invalidRequest("size must be between 1 and 100.", "size");
+    const now = this.now();
+    const listed = await this.store.listKeysByOffset(
+      scopedKeyFilter(principal, filter),
+      { offset: (page.page - 1) * page.size, limit: page.size, sortBy: page.sortBy, order: page.order },
+      now,
+    );
+    return { keys: listed.keys.map((key) => view(key, now)), totalCount: listed.totalCount };
   }
 
   async updateKey(
@@ -313,125 +311,8 @@ export class KeyManager {
     return { view: view(updated, now), secret };
   }
 
-  async createTeam(principal: Principal, draft: TeamDraft): Promise<TeamView> {
-    const now = this.now();
-    requireAdmin(principal);
-    validateTeamDraft(draft);
-    const team: Team = {
-      teamId: draft.teamId ?? newId("team"),
-      displayName: draft.displayName ?? "",
-      models: draft.models ?? [],
-      limits: draft.limits ?? emptyLimits(),
-      maxKeyDurationSeconds: draft.maxKeyDurationSeconds,
-      metadata: draft.metadata ?? {},
-      tags: draft.tags ?? [],
-      members: [],
-      spend: 0,
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-    };
-    if (!(await this.store.insertTeam(team))) {
-      throw new GatewayError("conflict", `A team with team_id '${team.teamId}' already exists.`, {
-        param: "team_id",
-        reason: "already_exists",
-      });
-    }
-    return teamView(team);
-  }
-
-  async getTeam(principal: Principal, teamId: string): Promise<TeamView> {
-    return teamView(await this.visibleTeam(principal, teamId));
-  }
-
-  async listTeams(
-    principal: Principal,
-    page: { pageSize?: number | undefined; pageToken?: string | undefined },
-  ): Promise<TeamPage> {
-    let scope: string[] | undefined;
-    if (principal.role === "team_admin") scope = principal.teamId === undefined ? [] : [principal.teamId];
-    else if (principal.role !== "admin") throw denied(undefined, "This key may not list teams.");
-    const size = pageSize(page.pageSize);
-    const fingerprint = queryFingerprint(["teams", principal.keyId, scope ?? null]);
-    const cursor = decodePageToken(page.pageToken ?? "", fingerprint);
-    const teams = await this.store.listTeams(scope, cursor, size + 1);
-    const more = teams.length > size;
-    const pageTeams = more ? teams.slice(0, size) : teams;
-    const last = pageTeams[pageTeams.length - 1];
-    return {
-      teams: pageTeams.map(teamView),
-      nextPageToken:
-        more && last !== undefined
-          ? encodePageToken(fingerprint, { createdAt: last.createdAt.toISOString(), id: last.teamId })
-          : "",
-    };
-  }
-
-  async updateTeam(
-    principal: Principal,
-    teamId: string,
-    paths: ReadonlySet<TeamFieldPath>,
-    draft: TeamDraft,
-    etag: string | undefined,
-  ): Promise<TeamView> {
-    const now = this.now();
-    if (paths.size === 0) throw invalidRequest("update_mask names no field to change.", "update_mask");
-    const writable = WRITABLE_TEAM_FIELDS[principal.role];
-    for (const path of paths) {
-      if (!writable.has(path)) throw denied(path, `This key may not change the team's ${path}.`);
-    }
-    const team = await this.visibleTeam(principal, teamId);
-    checkEtag(etag, teamEtag(team));
-    validateTeamDraft({ ...draft, teamId: undefined });
-    const changes = applyTeamPaths(team, paths, draft);
-    const updated = await this.store.updateTeam(teamId, team.version, changes, now);
-    if (updated === undefined) throw staleEtag();
-    await this.publish({ kind: "team", teamId });
-    return teamView(updated);
-  }
-
-  async deleteTeam(principal: Principal, teamId: string, etag: string | undefined): Promise<void> {
-    requireAdmin(principal);
-    const team = await this.visibleTeam(principal, teamId);
-    checkEtag(etag, teamEtag(team));
-    const revoked = await this.store.deleteTeam(teamId, team.version, this.now());
-    if (revoked === undefined) throw staleEtag();
-    await this.publish({ kind: "team", teamId });
-    for (const keyId of revoked) await this.publish({ kind: "key", keyId });
-  }
-
-  async addTeamMember(
-    principal: Principal,
-    teamId: string,
-    userId: string,
-    role: TeamMemberRole,
-  ): Promise<TeamView> {
-    checkId(userId, "member.user_id");
-    if (principal.role === "team_admin" && role === "admin") {
-      throw denied("member.role", "A team admin may add members only.");
-    }
-    await this.managedTeam(principal, teamId);
-    await this.store.upsertTeamMember(teamId, userId, role, this.now());
-    return this.getTeam(principal, teamId);
-  }
-
-  async removeTeamMember(principal: Principal, teamId: string, userId: string): Promise<TeamView> {
-    await this.managedTeam(principal, teamId);
-    if (!(await this.store.deleteTeamMember(teamId, userId, this.now()))) {
-      throw new GatewayError("not_found", `User '${userId}' is not a member of this team.`, {
-        param: "user_id",
-        reason: "not_found",
-      });
-    }
-    return this.getTeam(principal, teamId);
-  }
-
-  private async publish(invalidation: Parameters<InvalidationBus["publish"]>[0]): Promise<void> {
-    try {
-      await this.bus.publish(invalidation);
-    } catch (error) {
-      this.onPublishError(error);
-    }
+  private publish(invalidation: Parameters<InvalidationBus["publish"]>[0]): Promise<void> {
+    return publishSafely(this.bus, this.onPublishError, invalidation);
   }
 
   private async teamFor(teamId: string | undefined): Promise<Team | undefined> {
@@ -484,74 +365,38 @@ export class KeyManager {
     }
     return key;
   }
+}
 
-  private async visibleTeam(principal: Principal, teamId: string): Promise<Team> {
-    if (principal.role !== "admin" && !(principal.role === "team_admin" && principal.teamId === teamId)) {
-      throw denied("team_id", "This key may not read that team.");
-    }
-    const team = await this.store.getTeam(teamId);
-    if (team === undefined) throw notFound("team_id", "No team with this team_id.");
-    return team;
+/** What a principal may list: admins any key, team admins their team's, anyone else only itself. */
+function scopedKeyFilter(principal: Principal, filter: KeyListFilter): KeyListFilter {
+  const scoped: KeyListFilter = { ...filter };
+  switch (principal.role) {
+    case "admin":
+      break;
+    case "team_admin":
+      if (filter.teamId !== undefined && filter.teamId !== principal.teamId) {
+        throw denied("team_id", "A team admin may list its own team's keys only.");
+      }
+      scoped.teamId = principal.teamId ?? "\u0000none";
+      break;
+    case "user":
+    case "viewer":
+      if (filter.keyId !== undefined && filter.keyId !== principal.keyId) {
+        throw denied("key_hash", "This key may list itself only.");
+      }
+      scoped.keyId = principal.keyId;
+      break;
   }
-
-  private async managedTeam(principal: Principal, teamId: string): Promise<Team> {
-    requireManager(principal);
-    return this.visibleTeam(principal, teamId);
-  }
+  return scoped;
 }
 
 function view(key: VirtualKey, now: Date): KeyView {
   return { key, state: keyState(key, now), etag: keyEtag(key) };
 }
 
-function teamView(team: Team): TeamView {
-  return { team, etag: teamEtag(team) };
-}
-
 /** Opaque, changes with every write. */
 export function keyEtag(key: Pick<VirtualKey, "keyId" | "version">): string {
   return createHash("sha256").update(`key:${key.keyId}:${key.version}`).digest("base64url").slice(0, 16);
-}
-
-export function teamEtag(team: Pick<Team, "teamId" | "version">): string {
-  return createHash("sha256").update(`team:${team.teamId}:${team.version}`).digest("base64url").slice(0, 16);
-}
-
-function checkEtag(given: string | undefined, current: string): void {
-  if (given !== undefined && given !== "" && given !== current) throw staleEtag();
-}
-
-function staleEtag(): GatewayError {
-  return new GatewayError(
-    "conflict",
-    "etag does not match: the resource changed since you read it. Read it again.",
-    {
-      param: "etag",
-      reason: "etag_mismatch",
-    },
-  );
-}
-
-function invalidState(message: string): GatewayError {
-  return new GatewayError("conflict", message, { param: "state", reason: "invalid_state" });
-}
-
-function denied(param: string | undefined, message: string): GatewayError {
-  return new GatewayError("permission_denied", message, { param, reason: "permission_denied" });
-}
-
-function notFound(param: string, message: string): GatewayError {
-  return new GatewayError("not_found", message, { param, reason: "not_found" });
-}
-
-function requireAdmin(principal: Principal): void {
-  if (principal.role !== "admin") throw denied(undefined, "Only an admin may do this.");
-}
-
-function requireManager(principal: Principal): void {
-  if (principal.role !== "admin" && principal.role !== "team_admin") {
-    throw denied(undefined, "Only an admin or a team admin may manage keys.");
-  }
 }
 
 function assertWithin(key: BoundedKey, bounds: readonly KeyBound[]): void {
@@ -568,23 +413,6 @@ function validateKeyDraft(draft: KeyDraft, now: Date): void {
   checkModels(draft.models);
   checkLimits(draft.limits);
   checkFutureExpiry(draft.expiresAt, now);
-  checkMetadata(draft.metadata);
-  checkTags(draft.tags);
-}
-
-function validateTeamDraft(draft: TeamDraft): void {
-  if (draft.teamId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(draft.teamId)) {
-    throw invalidRequest("team_id must be 1..64 characters of letters, digits, _ and -.", "team_id");
-  }
-  checkText(draft.displayName, "display_name");
-  checkModels(draft.models);
-  checkLimits(draft.limits);
-  if (
-    draft.maxKeyDurationSeconds !== undefined &&
-    (!Number.isFinite(draft.maxKeyDurationSeconds) || draft.maxKeyDurationSeconds <= 0)
-  ) {
-    throw invalidRequest("max_key_duration must be positive.", "max_key_duration");
-  }
   checkMetadata(draft.metadata);
   checkTags(draft.tags);
 }
@@ -642,65 +470,6 @@ function applyKeyPaths(key: VirtualKey, paths: ReadonlySet<KeyFieldPath>, draft:
         break;
       case "expire_time":
         changes.expiresAt = draft.expiresAt;
-        break;
-      case "metadata":
-        changes.metadata = draft.metadata ?? {};
-        break;
-      case "tags":
-        changes.tags = draft.tags ?? [];
-        break;
-    }
-  }
-  if (limitsChanged) {
-    checkLimits(limits);
-    changes.limits = limits;
-  }
-  return changes;
-}
-
-function applyTeamPaths(team: Team, paths: ReadonlySet<TeamFieldPath>, draft: TeamDraft): TeamChanges {
-  const changes: TeamChanges = {};
-  const limits: Limits = { ...team.limits };
-  let limitsChanged = false;
-  const given = draft.limits ?? emptyLimits();
-  for (const path of paths) {
-    switch (path) {
-      case "display_name":
-        changes.displayName = draft.displayName ?? "";
-        break;
-      case "models":
-        changes.models = draft.models ?? [];
-        break;
-      case "limits.max_budget":
-        limits.maxBudget = given.maxBudget;
-        limitsChanged = true;
-        break;
-      case "limits.budget_duration":
-        limits.budgetDuration = given.budgetDuration;
-        limitsChanged = true;
-        break;
-      case "limits.soft_budget":
-        limits.softBudget = given.softBudget;
-        limitsChanged = true;
-        break;
-      case "limits.rpm_limit":
-        limits.rpmLimit = given.rpmLimit;
-        limitsChanged = true;
-        break;
-      case "limits.tpm_limit":
-        limits.tpmLimit = given.tpmLimit;
-        limitsChanged = true;
-        break;
-      case "limits.max_parallel_requests":
-        limits.maxParallelRequests = given.maxParallelRequests;
-        limitsChanged = true;
-        break;
-      case "limits.model_limits":
-        limits.modelLimits = given.modelLimits;
-        limitsChanged = true;
-        break;
-      case "max_key_duration":
-        changes.maxKeyDurationSeconds = draft.maxKeyDurationSeconds;
         break;
       case "metadata":
         changes.metadata = draft.metadata ?? {};

@@ -12,6 +12,19 @@ export interface KeyListFilter {
   /** Restrict to one key (users listing "their keys"). */
   keyId?: string | undefined;
   state?: "active" | "blocked" | "revoked" | "expired" | undefined;
+  /** Exact key alias (LiteLLM's `key_alias`). */
+  displayName?: string | undefined;
+}
+
+/** Columns a numbered key listing may sort by (LiteLLM's `sort_by`); the key id breaks ties. */
+export type KeySortColumn = "created_at" | "spend" | "key_alias" | "user_id" | "team_id";
+
+/** A numbered page (LiteLLM's `page`/`size`): offset paging with a total count. */
+export interface KeyOffsetPage {
+  offset: number;
+  limit: number;
+  sortBy: KeySortColumn;
+  order: "asc" | "desc";
 }
 
 /** Keyset position for newest-first listing. */
@@ -46,6 +59,12 @@ export interface KeyStore {
     limit: number,
     now: Date,
   ): Promise<VirtualKey[]>;
+  /** One numbered page of keys and how many keys match in all. */
+  listKeysByOffset(
+    filter: KeyListFilter,
+    page: KeyOffsetPage,
+    now: Date,
+  ): Promise<{ keys: VirtualKey[]; totalCount: number }>;
   updateKey(keyId: string, version: number, changes: KeyChanges, now: Date): Promise<VirtualKey | undefined>;
   setKeyState(
     keyId: string,

@@ -5,6 +5,8 @@ import type {
   KeyBySecret,
   KeyChanges,
   KeyListFilter,
+  KeyOffsetPage,
+  KeySortColumn,
   KeyStore,
   ListCursor,
   TeamChanges,
@@ -18,6 +20,14 @@ import type {
   TeamMemberRole,
   VirtualKey,
 } from "./key-types.js";
+
+const SORT_COLUMNS: Record<KeySortColumn, "created_at" | "spend" | "display_name" | "user_id" | "team_id"> = {
+  created_at: "created_at",
+  spend: "spend",
+  key_alias: "display_name",
+  user_id: "user_id",
+  team_id: "team_id",
+};
 
 /**
  * The key store over Kysely, for SQLite and PostgreSQL alike (one schema, the same queries). Every value is
@@ -70,10 +80,49 @@ export class SqlKeyStore implements KeyStore {
     limit: number,
     now: Date,
   ): Promise<VirtualKey[]> {
-    let query = this.db.selectFrom("sb_keys").selectAll();
+    let query = this.filteredKeys(filter, now).selectAll();
+    if (after !== undefined) {
+      query = query.where((where) =>
+        where.or([
+          where("created_at", "<", after.createdAt),
+          where.and([where("created_at", "=", after.createdAt), where("key_id", "<", after.id)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy("created_at", "desc").orderBy("key_id", "desc").limit(limit).execute();
+    const keys: VirtualKey[] = [];
+    for (const row of rows) keys.push(await this.withGrace(rowToKey(row), now));
+    return keys;
+  }
+
+  async listKeysByOffset(
+    filter: KeyListFilter,
+    page: KeyOffsetPage,
+    now: Date,
+  ): Promise<{ keys: VirtualKey[]; totalCount: number }> {
+    const counted = await this.filteredKeys(filter, now)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirst();
+    const column = SORT_COLUMNS[page.sortBy];
+    const rows = await this.filteredKeys(filter, now)
+      .selectAll()
+      .orderBy(column, page.order)
+      .orderBy("key_id", page.order)
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    const keys: VirtualKey[] = [];
+    for (const row of rows) keys.push(await this.withGrace(rowToKey(row), now));
+    return { keys, totalCount: Number(counted?.n ?? 0) };
+  }
+
+  /** The keys a filter selects (state derived from expiry at `now`), before ordering and paging. */
+  private filteredKeys(filter: KeyListFilter, now: Date) {
+    let query = this.db.selectFrom("sb_keys");
     if (filter.teamId !== undefined) query = query.where("team_id", "=", filter.teamId);
     if (filter.userId !== undefined) query = query.where("user_id", "=", filter.userId);
     if (filter.keyId !== undefined) query = query.where("key_id", "=", filter.keyId);
+    if (filter.displayName !== undefined) query = query.where("display_name", "=", filter.displayName);
     const nowText = iso(now);
     switch (filter.state) {
       case undefined:
@@ -91,18 +140,7 @@ export class SqlKeyStore implements KeyStore {
           .where((where) => where.or([where("expires_at", "is", null), where("expires_at", ">", nowText)]));
         break;
     }
-    if (after !== undefined) {
-      query = query.where((where) =>
-        where.or([
-          where("created_at", "<", after.createdAt),
-          where.and([where("created_at", "=", after.createdAt), where("key_id", "<", after.id)]),
-        ]),
-      );
-    }
-    const rows = await query.orderBy("created_at", "desc").orderBy("key_id", "desc").limit(limit).execute();
-    const keys: VirtualKey[] = [];
-    for (const row of rows) keys.push(await this.withGrace(rowToKey(row), now));
-    return keys;
+    return query;
   }
 
   async updateKey(

@@ -70,6 +70,7 @@ export async function handleChatCompletions(context: RestContext): Promise<numbe
   const abort = callerGone(response);
   const chat: ChatContext = {
     requestId,
+    responseId: `chatcmpl-${requestId}`,
     principal: context.principal ?? { keyId: "anonymous", role: "user", display: "" },
     signal: abort.signal,
     surface: "chat_completions",

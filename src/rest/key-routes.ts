@@ -11,6 +11,7 @@ import {
 } from "../keys/key-generate-params.js";
 import type { KeyDraft, KeyManager, KeyView, TeamDraft, TeamView } from "../keys/key-manager.js";
 import { KEY_PREFIX } from "../keys/key-secret.js";
+import type { KeySortColumn } from "../keys/key-store.js";
 import type { Limits, ModelLimit } from "../keys/key-types.js";
 import {
   LITELLM_KEY_FIELDS,
@@ -199,6 +200,39 @@ function query(context: RestContext): URLSearchParams {
   const url = context.request.url ?? "/";
   const index = url.indexOf("?");
   return new URLSearchParams(index === -1 ? "" : url.slice(index + 1));
+}
+
+/** A LiteLLM boolean query parameter (`true`/`false`, any case, or 1/0); absent is false. */
+function flag(params: URLSearchParams, name: string): boolean {
+  const value = params.get(name);
+  if (value === null || value === "") return false;
+  const lower = value.toLowerCase();
+  if (lower === "true" || lower === "1") return true;
+  if (lower === "false" || lower === "0") return false;
+  throw invalidRequest(`'${name}' must be true or false.`, name);
+}
+
+function numberParam(params: URLSearchParams, name: string): number | undefined {
+  const value = params.get(name);
+  if (value === null || value === "") return undefined;
+  if (!/^[0-9]{1,7}$/.test(value)) throw invalidRequest(`'${name}' must be a whole number.`, name);
+  return Number(value);
+}
+
+const SORT_COLUMNS: readonly KeySortColumn[] = ["created_at", "spend", "key_alias", "user_id", "team_id"];
+
+function sortColumn(value: string | null): KeySortColumn {
+  if (value === null || value === "") return "created_at";
+  const column = SORT_COLUMNS.find((candidate) => candidate === value);
+  if (column === undefined)
+    throw invalidRequest(`sort_by must be one of ${SORT_COLUMNS.join(", ")}.`, "sort_by");
+  return column;
+}
+
+function sortOrder(value: string | null): "asc" | "desc" {
+  if (value === null || value === "" || value.toLowerCase() === "desc") return "desc";
+  if (value.toLowerCase() === "asc") return "asc";
+  throw invalidRequest("sort_order must be asc or desc.", "sort_order");
 }
 
 function reply(context: RestContext, body: unknown): number {
@@ -532,19 +566,46 @@ const HANDLERS: Record<string, Handler> = {
       throw invalidRequest("state must be active, blocked, revoked or expired.", "state");
     }
     if (size !== null && !/^[0-9]{1,4}$/.test(size)) throw invalidRequest("size must be 1..1000.", "size");
-    const page = await manager.listKeys(
-      principalOf(context),
-      {
-        teamId: params.get("team_id") ?? undefined,
-        userId: params.get("user_id") ?? undefined,
-        state: (state ?? undefined) as "active" | "blocked" | "revoked" | "expired" | undefined,
-      },
-      {
+    const organization = params.get("organization_id");
+    if (organization !== null && organization !== "") {
+      throw invalidRequest("Organizations do not exist here: no key belongs to one.", "organization_id");
+    }
+    // LiteLLM's key_hash names a key by its token: here the key id.
+    const keyHash = params.get("key_hash");
+    const filter = {
+      teamId: params.get("team_id") ?? undefined,
+      userId: params.get("user_id") ?? undefined,
+      displayName: params.get("key_alias") ?? undefined,
+      keyId: keyHash !== null && keyHash !== "" ? keyHash : undefined,
+      state: (state ?? undefined) as "active" | "blocked" | "revoked" | "expired" | undefined,
+    };
+    const full = flag(params, "return_full_object");
+    // include_team_keys: a team admin's list already holds its team's keys.
+    flag(params, "include_team_keys");
+    const render = (views: KeyView[]) => (full ? views.map(keyToRest) : views.map((view) => view.key.keyId));
+    const pageToken = params.get("page_token");
+    if (pageToken !== null && pageToken !== "") {
+      const page = await manager.listKeys(principalOf(context), filter, {
         pageSize: size === null ? undefined : Number(size),
-        pageToken: params.get("page_token") ?? undefined,
-      },
-    );
-    return { keys: page.keys.map(keyToRest), next_page_token: page.nextPageToken || null };
+        pageToken,
+      });
+      return { keys: render(page.keys), next_page_token: page.nextPageToken || null };
+    }
+    const pageNumber = numberParam(params, "page") ?? 1;
+    const pageSize = size === null ? 10 : Number(size);
+    const listed = await manager.listKeysNumbered(principalOf(context), filter, {
+      page: pageNumber,
+      size: pageSize,
+      sortBy: sortColumn(params.get("sort_by")),
+      order: sortOrder(params.get("sort_order")),
+    });
+    // LiteLLM's numbered page; `page_token` (above) is the keyset paging the Keys service uses.
+    return {
+      keys: render(listed.keys),
+      total_count: listed.totalCount,
+      current_page: pageNumber,
+      total_pages: Math.ceil(listed.totalCount / pageSize),
+    };
   },
   "POST /key/block": async (context, manager, maxBytes) => {
     const body = parse(keyActionSchema, await readJsonBody(context.request, maxBytes));
@@ -581,9 +642,9 @@ const HANDLERS: Record<string, Handler> = {
     const body = parse(teamNewSchema, await readJsonBody(context.request, maxBytes));
     const warnings = warningsFor(body, LITELLM_TEAM_FIELDS);
     const principal = principalOf(context);
-    let view = await manager.createTeam(principal, teamDraftFrom(body));
+    let view = await manager.teams.createTeam(principal, teamDraftFrom(body));
     for (const item of body.members_with_roles ?? []) {
-      view = await manager.addTeamMember(
+      view = await manager.teams.addTeamMember(
         principal,
         view.team.teamId,
         item.user_id,
@@ -595,14 +656,14 @@ const HANDLERS: Record<string, Handler> = {
   "GET /team/info": async (context, manager) => {
     const teamId = query(context).get("team_id");
     if (teamId === null || teamId === "") throw invalidRequest("team_id is required.", "team_id");
-    const view = await manager.getTeam(principalOf(context), teamId);
+    const view = await manager.teams.getTeam(principalOf(context), teamId);
     return { team_id: view.team.teamId, team_info: teamToRest(view) };
   },
   "POST /team/update": async (context, manager, maxBytes) => {
     const body = parse(teamUpdateSchema, await readJsonBody(context.request, maxBytes));
     const warnings = warningsFor(body, LITELLM_TEAM_FIELDS);
     const paths = changedPaths(body, TEAM_PATHS_BY_FIELD);
-    const view = await manager.updateTeam(
+    const view = await manager.teams.updateTeam(
       principalOf(context),
       body.team_id,
       paths,
@@ -613,14 +674,15 @@ const HANDLERS: Record<string, Handler> = {
   },
   "POST /team/delete": async (context, manager, maxBytes) => {
     const body = parse(teamDeleteSchema, await readJsonBody(context.request, maxBytes));
-    for (const teamId of body.team_ids) await manager.deleteTeam(principalOf(context), teamId, undefined);
+    for (const teamId of body.team_ids)
+      await manager.teams.deleteTeam(principalOf(context), teamId, undefined);
     return { deleted_teams: body.team_ids };
   },
   "GET /team/list": async (context, manager) => {
     const params = query(context);
     const size = params.get("size");
     if (size !== null && !/^[0-9]{1,4}$/.test(size)) throw invalidRequest("size must be 1..1000.", "size");
-    const page = await manager.listTeams(principalOf(context), {
+    const page = await manager.teams.listTeams(principalOf(context), {
       pageSize: size === null ? undefined : Number(size),
       pageToken: params.get("page_token") ?? undefined,
     });
@@ -631,7 +693,7 @@ const HANDLERS: Record<string, Handler> = {
     const members = Array.isArray(body.member) ? body.member : [body.member];
     let view: TeamView | undefined;
     for (const item of members) {
-      view = await manager.addTeamMember(
+      view = await manager.teams.addTeamMember(
         principalOf(context),
         body.team_id,
         item.user_id,
@@ -642,7 +704,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   "POST /team/member_delete": async (context, manager, maxBytes) => {
     const body = parse(memberDeleteSchema, await readJsonBody(context.request, maxBytes));
-    return teamToRest(await manager.removeTeamMember(principalOf(context), body.team_id, body.user_id));
+    return teamToRest(await manager.teams.removeTeamMember(principalOf(context), body.team_id, body.user_id));
   },
 };
 

@@ -49,8 +49,19 @@ function keyParam(value: string | null): string | undefined {
   return value;
 }
 
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,160}$/;
+
+/** A request id (x-request-id) or a response id (`chatcmpl-…`, `msg_…`, `resp_…`); matched in the query. */
+function requestIdParam(value: string | null): string | undefined {
+  if (value === null || value === "") return undefined;
+  if (!REQUEST_ID.test(value))
+    throw invalidRequest("'request_id' is not a request or response id.", "request_id");
+  return value;
+}
+
 function filterFrom(query: URLSearchParams): UsageFilter {
   return {
+    requestId: requestIdParam(query.get("request_id")),
     keyId: keyParam(query.get("api_key") ?? query.get("key_id")),
     teamId: query.get("team_id") ?? undefined,
     userId: query.get("user_id") ?? undefined,
@@ -65,6 +76,7 @@ function filterFrom(query: URLSearchParams): UsageFilter {
 export function spendLogOf(record: UsageRecord): Record<string, unknown> {
   return {
     request_id: record.requestId,
+    response_id: record.responseId ?? null,
     attempt: record.attempt,
     api_key: record.keyId,
     team_id: record.teamId,
@@ -118,10 +130,7 @@ export function usageRestRoutes(reader: UsageReader): RestRoute[] {
         size === null ? undefined : Number(size),
         query.get("page_token") ?? "",
       );
-      const requestId = query.get("request_id");
-      const records =
-        requestId === null ? page.records : page.records.filter((row) => row.requestId === requestId);
-      sendJson(context.response, 200, records.map(spendLogOf), {
+      sendJson(context.response, 200, page.records.map(spendLogOf), {
         "x-request-id": context.requestId,
         ...(page.nextPageToken !== "" ? { "x-next-page-token": page.nextPageToken } : {}),
       });

@@ -165,6 +165,18 @@ MIGRATIONS["0003_stored_responses"] = {
   },
 };
 
+MIGRATIONS["0004_usage_response_id"] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // The id the client saw (`chatcmpl-…`, `msg_…`, `resp_…`), so /spend/logs?request_id= finds a row by it.
+    await db.schema.alterTable("sb_usage").addColumn("response_id", "text").execute();
+    await db.schema.createIndex("sb_usage_response_idx").on("sb_usage").column("response_id").execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropIndex("sb_usage_response_idx").ifExists().execute();
+    await db.schema.alterTable("sb_usage").dropColumn("response_id").execute();
+  },
+};
+
 class InCodeMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return MIGRATIONS;

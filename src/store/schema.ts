@@ -26,6 +26,8 @@ export interface ResponseTable {
 /** The usage ledger: one row per attempt that reached a provider, keyed by (request_id, attempt). */
 export interface UsageTable {
   request_id: string;
+  /** The response's own id as the client saw it (`chatcmpl-…`, `msg_…`, `resp_…`); null on older rows. */
+  response_id: string | null;
   attempt: number;
   key_id: string;
   team_id: string | null;

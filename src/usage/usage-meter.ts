@@ -452,6 +452,7 @@ class Ticket implements MeterTicket {
         : attempt.outcome;
       rows.push({
         requestId: this.context.requestId,
+        responseId: this.context.responseId ?? null,
         attempt: index + 1,
         keyId: principal.keyId,
         teamId: principal.teamId ?? null,

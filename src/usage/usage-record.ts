@@ -6,6 +6,11 @@ import { scrubSecrets } from "../shared/secret-scrubber.js";
  */
 export interface UsageRecord {
   requestId: string;
+  /**
+   * The id the client saw in the response body (`chatcmpl-…`, `msg_…`, `resp_…`), indexed beside the request id
+   * so that LiteLLM's `/spend/logs?request_id=<response id>` finds the row. Absent on rows journaled before it.
+   */
+  responseId?: string | null;
   /** 1-based attempt number within the request. */
   attempt: number;
   keyId: string;

@@ -36,6 +36,13 @@ export function scopeUsageFilter(principal: Principal, filter: UsageFilter): Usa
 
 /** Whether a record passes a (scoped) filter; for live watchers. */
 export function recordMatches(record: UsageRecord, filter: UsageFilter): boolean {
+  if (
+    filter.requestId !== undefined &&
+    record.requestId !== filter.requestId &&
+    record.responseId !== filter.requestId &&
+    `chatcmpl-${record.requestId}` !== filter.requestId
+  )
+    return false;
   if (filter.keyId !== undefined && record.keyId !== filter.keyId) return false;
   if (filter.teamId !== undefined && record.teamId !== filter.teamId) return false;
   if (filter.userId !== undefined && record.userId !== filter.userId) return false;

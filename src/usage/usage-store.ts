@@ -3,6 +3,8 @@ import type { Database, UsageTable } from "../store/schema.js";
 import type { UsageRecord } from "./usage-record.js";
 
 export interface UsageFilter {
+  /** A request id (x-request-id) or a response id (`chatcmpl-…`, `msg_…`, `resp_…`): rows matching either. */
+  requestId?: string | undefined;
   keyId?: string | undefined;
   teamId?: string | undefined;
   userId?: string | undefined;
@@ -35,6 +37,8 @@ export interface UsageCursor {
   requestId: string;
   attempt: number;
 }
+
+const CHAT_ID_PREFIX = "chatcmpl-";
 
 const GROUP_COLUMNS = {
   key: "key_id",
@@ -162,6 +166,18 @@ export class UsageStore {
 
   private filtered(filter: UsageFilter) {
     let query = this.db.selectFrom("sb_usage");
+    const requestId = filter.requestId;
+    if (requestId !== undefined) {
+      // Chat ids are `chatcmpl-<request id>`: rows written before response ids were stored match by the suffix.
+      const bare = requestId.startsWith(CHAT_ID_PREFIX) ? requestId.slice(CHAT_ID_PREFIX.length) : undefined;
+      query = query.where((eb) =>
+        eb.or([
+          eb("request_id", "=", requestId),
+          eb("response_id", "=", requestId),
+          ...(bare === undefined || bare === "" ? [] : [eb("request_id", "=", bare)]),
+        ]),
+      );
+    }
     if (filter.keyId !== undefined) query = query.where("key_id", "=", filter.keyId);
     if (filter.teamId !== undefined) query = query.where("team_id", "=", filter.teamId);
     if (filter.userId !== undefined) query = query.where("user_id", "=", filter.userId);
@@ -180,6 +196,7 @@ export class UsageStore {
  */
 export const USAGE_COLUMNS: readonly (readonly [keyof UsageTable, keyof UsageRecord, "value" | "flag"])[] = [
   ["request_id", "requestId", "value"],
+  ["response_id", "responseId", "value"],
   ["attempt", "attempt", "value"],
   ["key_id", "keyId", "value"],
   ["team_id", "teamId", "value"],
@@ -217,6 +234,7 @@ function toRow(record: UsageRecord): UsageTable {
 function fromRow(row: UsageTable): UsageRecord {
   return {
     requestId: row.request_id,
+    responseId: row.response_id ?? null,
     attempt: Number(row.attempt),
     keyId: row.key_id,
     teamId: row.team_id,

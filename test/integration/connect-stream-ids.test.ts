@@ -10,13 +10,14 @@ describe("Chat.Stream names the response once", () => {
   });
   after(() => gateway.close(100));
 
-  it("carries the provider's response id and model on every event, the routing event included", async () => {
+  it("carries the gateway's response id (the ledger's) and the model on every event, the routing event included", async () => {
     const { chat } = createSwitchboardClient({ baseUrl: gateway.url, apiKey: MASTER_KEY });
     const messages = [{ role: Role.USER, content: [{ part: { case: "text" as const, value: "hi" } }] }];
     const events = [];
     for await (const event of chat.stream({ request: { model: "mock-gpt", messages } })) events.push(event);
     assert.equal(events[0]?.event.case, "routing");
-    assert.match(events[0]?.id ?? "", /^chatcmpl-mock-/, "the provider's id, not a placeholder");
+    // chatcmpl-<request id>, not the upstream's chatcmpl-mock-…: the ledger finds the row by the id the caller saw.
+    assert.match(events[0]?.id ?? "", /^chatcmpl-[0-9a-f-]{36}$/);
     assert.deepEqual(new Set(events.map((event) => event.id)).size, 1);
     // The mock answers under the name it was asked for, as a real model does (issue #15).
     assert.deepEqual([...new Set(events.map((event) => event.model))], ["mock-gpt"]);

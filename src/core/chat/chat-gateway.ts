@@ -70,7 +70,11 @@ export class ChatGateway {
 
   private async completeAdmitted(request: ChatRequest, context: ChatContext): Promise<CompleteResult> {
     const metering = this.options.metering;
-    if (metering === undefined) return this.dispatcher.complete(request, context);
+    if (metering === undefined) {
+      const result = await this.dispatcher.complete(request, context);
+      if (context.responseId !== undefined) result.response.id = context.responseId;
+      return result;
+    }
     const ticket = await metering.admit(request, context);
     const attempts: Attempt[] = [];
     const startedAt = performance.now();
@@ -79,6 +83,8 @@ export class ChatGateway {
     let billed: BilledUsage | undefined;
     try {
       result = await this.dispatcher.complete(request, withAttemptSink(context, attempts));
+      // The edge's id replaces the upstream's: the id the caller sees is the one the ledger stores.
+      if (context.responseId !== undefined) result.response.id = context.responseId;
       if (result.response.usage === undefined) {
         // No usage from the provider: the caller sees the bounded, flagged estimate the ledger records.
         billed = await ticket.account(undefined, generatedBytesOf(result.response), result.routing);
@@ -145,7 +151,7 @@ export class ChatGateway {
         routing: committed.routing,
         events: relayStream(
           committed.events,
-          new StreamTap(request.n ?? 1),
+          new StreamTap(request.n ?? 1, context.responseId),
           undefined,
           observed && { ...observed, routing: committed.routing },
         ),
@@ -174,7 +180,7 @@ export class ChatGateway {
       metering: ticket.admission,
       events: relayStream(
         committed.events,
-        new StreamTap(request.n ?? 1),
+        new StreamTap(request.n ?? 1, context.responseId),
         {
           ticket,
           attempts: () => attemptsOf(attempts, committed.routing),

@@ -9,6 +9,11 @@ import type { RequestSurface } from "./request-observer.js";
 /** Per-request facts the edges hand to the core. */
 export interface ChatContext {
   requestId: string;
+  /**
+   * The id the edge gives the response (`chatcmpl-…`, `msg_…`, `resp_…`); the ledger stores it beside the request
+   * id so the caller can look its usage up by the id it saw.
+   */
+  responseId?: string;
   principal: Principal;
   /** Aborts when the caller disconnects, cancels or its deadline passes. */
   signal: AbortSignal;

@@ -17,7 +17,14 @@ export class StreamTap {
   private sawStart = false;
   private readonly finished = new Set<number>();
 
-  constructor(private readonly choices: number) {}
+  /**
+   * @param responseId the edge's id for the response (ChatContext.responseId): it replaces the upstream's id on
+   *   `response-start`, so the id the caller sees is the one the ledger stores.
+   */
+  constructor(
+    private readonly choices: number,
+    private readonly responseId?: string,
+  ) {}
 
   /**
    * Scans one batch and returns what goes downstream: the same batch (the common case, no copy) or, when it
@@ -55,6 +62,7 @@ export class StreamTap {
           break;
         case "response-start":
           this.sawStart = true;
+          if (this.responseId !== undefined) event.id = this.responseId;
           break;
         default:
           content = true;
@@ -65,7 +73,15 @@ export class StreamTap {
     if (hasUsage) out = batch.filter((event) => event.type !== "usage");
     if (!this.sawStart) {
       this.sawStart = true;
-      out = [{ type: "response-start", id: "", model: "", created: Math.floor(Date.now() / 1000) }, ...out];
+      out = [
+        {
+          type: "response-start",
+          id: this.responseId ?? "",
+          model: "",
+          created: Math.floor(Date.now() / 1000),
+        },
+        ...out,
+      ];
     }
     return out;
   }

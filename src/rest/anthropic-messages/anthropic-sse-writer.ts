@@ -38,10 +38,10 @@ export class AnthropicSseWriter {
     let out = "";
     for (const item of batch) {
       if (item.type === "response-start") {
-        out += this.start(item.id, item.model);
+        out += this.start(item.model);
         continue;
       }
-      if (!this.started) out += this.start("", "");
+      if (!this.started) out += this.start("");
       if ("choice" in item && item.choice !== 0) continue;
       switch (item.type) {
         case "text-delta":
@@ -131,7 +131,7 @@ export class AnthropicSseWriter {
     return this.ended;
   }
 
-  private start(id: string, model: string): string {
+  private start(model: string): string {
     if (this.started) return "";
     this.started = true;
     // Input tokens are known at the end (the core sends usage last): message_delta carries them, as Anthropic's
@@ -140,7 +140,7 @@ export class AnthropicSseWriter {
       event("message_start", {
         type: "message_start",
         message: {
-          id: messageId(id, this.requestId),
+          id: messageId(this.requestId),
           type: "message",
           role: "assistant",
           model: model.length > 0 ? model : this.fallbackModel,

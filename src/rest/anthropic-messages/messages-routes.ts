@@ -12,7 +12,7 @@ import {
   fromAnthropicMessages,
   type MessagesHeaders,
 } from "./from-anthropic-messages.js";
-import { toAnthropicMessage } from "./to-anthropic-messages.js";
+import { messageId, toAnthropicMessage } from "./to-anthropic-messages.js";
 
 const VERSION = /^\d{4}-\d{2}-\d{2}$/;
 const BETA = /^[A-Za-z0-9._-]{1,128}$/;
@@ -46,6 +46,7 @@ export function readMessagesHeaders(context: RestContext): MessagesHeaders {
 function chatContext(context: RestContext, signal: AbortSignal): ChatContext {
   return {
     requestId: context.requestId,
+    responseId: messageId(context.requestId),
     principal: context.principal ?? { keyId: "anonymous", role: "user", display: "" },
     signal,
     surface: "messages",

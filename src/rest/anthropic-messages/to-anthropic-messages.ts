@@ -69,9 +69,12 @@ export function toAnthropicUsage(usage: Usage | undefined): AnthropicUsageOut {
   };
 }
 
-/** `msg_…` ids: the upstream's when it is one already (Anthropic), otherwise derived from the request id. */
-export function messageId(upstreamId: string, requestId: string): string {
-  if (upstreamId.startsWith("msg_")) return upstreamId;
+/**
+ * `msg_…` ids, always derived from the gateway's request id (also when Anthropic serves the request and has its
+ * own): the ledger stores this id, so `/spend/logs?request_id=msg_…` finds the usage of the message the client saw,
+ * whichever provider answered. The upstream's id is not shown.
+ */
+export function messageId(requestId: string): string {
   return `msg_${requestId.replace(/[^A-Za-z0-9]/g, "")}`;
 }
 
@@ -119,7 +122,7 @@ export function toAnthropicMessage(response: ChatResponse, requestId: string): R
     });
   }
   return {
-    id: messageId(response.id, requestId),
+    id: messageId(requestId),
     type: "message",
     role: "assistant",
     model: response.model,

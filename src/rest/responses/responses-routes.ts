@@ -130,8 +130,9 @@ export async function handleCreateResponse(context: RestContext): Promise<number
   context.log.stream = parsed.stream;
   const input = withIds(parsed.input);
   const abort = callerGone(response);
-  const chat: ChatContext = { requestId, principal, signal: abort.signal };
-  const skeleton = responseSkeleton(parsed, newResponseId(), Math.floor((settings.now ?? Date.now)() / 1000));
+  const responseId = newResponseId();
+  const chat: ChatContext = { requestId, responseId, principal, signal: abort.signal };
+  const skeleton = responseSkeleton(parsed, responseId, Math.floor((settings.now ?? Date.now)() / 1000));
 
   if (!parsed.stream) {
     const { response: result, routing, metering } = await deps.gateway.complete(request, chat);

@@ -101,7 +101,7 @@ for (const target of targets) {
     });
 
     it("returns the principal of a key, with its limits for the usage checks, and the master key as admin", async () => {
-      const team = await manager.createTeam(ADMIN, {
+      const team = await manager.teams.createTeam(ADMIN, {
         teamId: "auth-team",
         models: ["mock/*"],
         limits: { rpmLimit: 50, modelLimits: [] },

@@ -99,7 +99,7 @@ for (const target of targets) {
       const own = await call("GET", "/key/info", undefined, secret);
       assert.equal(own.json["key"], keyId);
 
-      const listed = await call("GET", `/key/list?team_id=${teamId}`);
+      const listed = await call("GET", `/key/list?team_id=${teamId}&return_full_object=true`);
       assert.deepEqual(
         (listed.json["keys"] as Json[]).map((key) => key["token"]),
         [keyId],

@@ -211,7 +211,7 @@ describe("nothing created exceeds its creator (property)", () => {
             teams++;
             let teamId: string;
             try {
-              teamId = (await manager.createTeam(ADMIN, { ...team, teamId: `t${teams}` })).team.teamId;
+              teamId = (await manager.teams.createTeam(ADMIN, { ...team, teamId: `t${teams}` })).team.teamId;
             } catch (error) {
               expectRefusal(error); // e.g. soft_budget above max_budget
               return;

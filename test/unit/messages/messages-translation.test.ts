@@ -121,7 +121,8 @@ describe("AnthropicSseWriter", () => {
     ]);
     assert.ok(!text.includes("other choice"));
     const events = parseSse(text);
-    assert.equal((events[0]?.data["message"] as Record<string, unknown> | undefined)?.["id"], "msg_1");
+    // The id is the gateway's (the ledger stores it), not the upstream's msg_1.
+    assert.equal((events[0]?.data["message"] as Record<string, unknown> | undefined)?.["id"], "msg_r");
     assert.equal(
       (events.at(-2)?.data["delta"] as Record<string, unknown> | undefined)?.["stop_reason"],
       "stop_sequence",

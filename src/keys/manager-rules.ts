@@ -1,0 +1,58 @@
+import { GatewayError } from "../core/errors/gateway-error.js";
+import type { Principal } from "../core/types/principal.js";
+import type { InvalidationBus } from "./invalidation-bus.js";
+
+/**
+ * The rules the key and team managers share: etag checks, the errors they render from, who may manage, and how a
+ * change is announced to the other replicas.
+ */
+
+export function checkEtag(given: string | undefined, current: string): void {
+  if (given !== undefined && given !== "" && given !== current) throw staleEtag();
+}
+
+export function staleEtag(): GatewayError {
+  return new GatewayError(
+    "conflict",
+    "etag does not match: the resource changed since you read it. Read it again.",
+    {
+      param: "etag",
+      reason: "etag_mismatch",
+    },
+  );
+}
+
+export function invalidState(message: string): GatewayError {
+  return new GatewayError("conflict", message, { param: "state", reason: "invalid_state" });
+}
+
+export function denied(param: string | undefined, message: string): GatewayError {
+  return new GatewayError("permission_denied", message, { param, reason: "permission_denied" });
+}
+
+export function notFound(param: string, message: string): GatewayError {
+  return new GatewayError("not_found", message, { param, reason: "not_found" });
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.role !== "admin") throw denied(undefined, "Only an admin may do this.");
+}
+
+export function requireManager(principal: Principal): void {
+  if (principal.role !== "admin" && principal.role !== "team_admin") {
+    throw denied(undefined, "Only an admin or a team admin may manage keys.");
+  }
+}
+
+/** Announces a change; a notice that cannot reach Redis is reported, not thrown (the change is committed). */
+export async function publishSafely(
+  bus: InvalidationBus,
+  onError: (error: unknown) => void,
+  invalidation: Parameters<InvalidationBus["publish"]>[0],
+): Promise<void> {
+  try {
+    await bus.publish(invalidation);
+  } catch (error) {
+    onError(error);
+  }
+}
