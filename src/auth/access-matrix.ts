@@ -76,6 +76,8 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   [`${CHAT}/Complete`]: CALLS_MODELS,
   [`${CHAT}/Stream`]: CALLS_MODELS,
   [`${CHAT}/ListModels`]: CALLS_MODELS,
+  "POST /v1/completions": CALLS_MODELS,
+  "POST /completions": CALLS_MODELS,
   "POST /v1/embeddings": CALLS_MODELS,
   "POST /embeddings": CALLS_MODELS,
   [`${EMBEDDINGS}/Embed`]: CALLS_MODELS,
