@@ -155,6 +155,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     catalog,
     dropParams: options.dropParams ?? false,
     tokenCounter: invoker,
+    servesCompletions: (provider) => {
+      const adapter = getProvider(provider);
+      return adapter?.kind === "http" && adapter.completions !== undefined;
+    },
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
     ...(metrics !== undefined ? { observer: metrics } : {}),
   });

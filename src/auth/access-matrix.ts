@@ -83,6 +83,8 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   [`${CHAT}/ListModels`]: CALLS_MODELS,
   // Deployments and their cooldowns: admins all, team admins those of the models their key may call.
   [`${CHAT}/ListDeployments`]: MANAGERS,
+  "POST /v1/completions": CALLS_MODELS,
+  "POST /completions": CALLS_MODELS,
   "POST /v1/embeddings": CALLS_MODELS,
   "POST /embeddings": CALLS_MODELS,
   [`${EMBEDDINGS}/Embed`]: CALLS_MODELS,

@@ -41,6 +41,21 @@ export class ProviderInvoker implements AttemptInvoker {
     return adapter;
   }
 
+  /**
+   * The adapter that serves this request: a legacy text completion goes to the provider's `completions`
+   * adapter and never to a chat translator (admission routes it only to providers that have one).
+   */
+  private adapterForRequest(deployment: Deployment, request: ChatRequest): ProviderAdapter {
+    const adapter = this.adapterFor(deployment);
+    if (request.textCompletion === undefined) return adapter;
+    if (adapter.kind === "http" && adapter.completions !== undefined) return adapter.completions;
+    throw new GatewayError(
+      "invalid_request",
+      `The model '${request.model}' is served by provider '${adapter.id}', which has no text completions API.`,
+      { param: "model", reason: "invalid_request" },
+    );
+  }
+
   async complete(
     deployment: Deployment,
     request: ChatRequest,
@@ -48,7 +63,7 @@ export class ProviderInvoker implements AttemptInvoker {
     signal: AbortSignal,
     limits: AttemptLimits,
   ): Promise<ChatResponse> {
-    const adapter = this.adapterFor(deployment);
+    const adapter = this.adapterForRequest(deployment, request);
     request = forDeploymentProvider(request, deployment);
     const context: ProviderCallContext = { deployment, stream: false, requestId };
     if (adapter.kind === "local") return adapter.complete(request, context, signal);
@@ -81,7 +96,7 @@ export class ProviderInvoker implements AttemptInvoker {
     signal: AbortSignal,
     limits: AttemptLimits,
   ): Promise<UpstreamEventStream> {
-    const adapter = this.adapterFor(deployment);
+    const adapter = this.adapterForRequest(deployment, request);
     request = forDeploymentProvider(request, deployment);
     const context: ProviderCallContext = { deployment, stream: true, requestId };
     if (adapter.kind === "http") return this.executor.stream(adapter, request, context, signal, limits);

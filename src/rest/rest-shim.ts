@@ -10,6 +10,7 @@ import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
 import { messagesRoutes } from "./anthropic-messages/messages-routes.js";
 import { handleChatCompletions } from "./chat-completions.js";
+import { handleCompletions } from "./completions.js";
 import { handleEmbeddings } from "./embeddings.js";
 import { type HttpRequest, type HttpResponse, header, sendError, sendJson } from "./http-io.js";
 import { handleGetModel, handleListModels } from "./models.js";
@@ -69,6 +70,8 @@ export function coreRestRoutes(readinessSource?: ReadinessSource): RestRoute[] {
   return [
     { method: "POST", path: "/v1/chat/completions", access: "authenticated", handler: handleChatCompletions },
     { method: "POST", path: "/chat/completions", access: "authenticated", handler: handleChatCompletions },
+    { method: "POST", path: "/v1/completions", access: "authenticated", handler: handleCompletions },
+    { method: "POST", path: "/completions", access: "authenticated", handler: handleCompletions },
     { method: "POST", path: "/v1/embeddings", access: "authenticated", handler: handleEmbeddings },
     { method: "POST", path: "/embeddings", access: "authenticated", handler: handleEmbeddings },
     { method: "GET", path: "/v1/models", access: "authenticated", handler: handleListModels },

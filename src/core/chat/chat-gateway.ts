@@ -1,4 +1,4 @@
-import type { ModelCatalog } from "../catalog/model-catalog.js";
+import type { ModelCatalog, ModelGroup } from "../catalog/model-catalog.js";
 import { GatewayError, invalidRequest, toGatewayError } from "../errors/gateway-error.js";
 import { estimatePrompt } from "../estimate/token-estimate.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "../types/chat.js";
@@ -28,6 +28,11 @@ export interface ChatGatewayOptions {
   tokenCounter?: TokenCounter;
   /** Told when each request starts, each attempt ends, and the request ends (metrics); absent: nothing is. */
   observer?: RequestObserver;
+  /**
+   * Whether a provider serves legacy text completions (injected: the core does not import providers). A
+   * `textCompletion` request routes only to deployments that do; absent: every provider is taken to.
+   */
+  servesCompletions?: (provider: string) => boolean;
 }
 
 export class ChatGateway {
@@ -250,8 +255,43 @@ export class ChatGateway {
       });
     }
     const fallbacks = this.dispatcher.fallbackGroups(group, request, context);
+    if (request.textCompletion !== undefined) {
+      const narrowed = narrowToCompletions(group, fallbacks, this.options.servesCompletions);
+      if (narrowed === undefined) {
+        throw invalidRequest(
+          `The model '${request.model}' has no text completions: its provider has no completions API here (use /v1/chat/completions).`,
+          "model",
+        );
+      }
+      return { ...context, resolved: { ...narrowed, prompt: estimatePrompt(request) } };
+    }
     return { ...context, resolved: { group, fallbacks, prompt: estimatePrompt(request) } };
   }
+}
+
+/**
+ * A text completion's group and fallbacks narrowed to the deployments whose provider serves completions (a mixed
+ * group routes to those); undefined when the group has none.
+ */
+function narrowToCompletions(
+  group: ModelGroup,
+  fallbacks: ReadonlyMap<string, ModelGroup>,
+  serves: ((provider: string) => boolean) | undefined,
+): { group: ModelGroup; fallbacks: ReadonlyMap<string, ModelGroup> } | undefined {
+  if (serves === undefined) return { group, fallbacks };
+  const narrow = (target: ModelGroup): ModelGroup | undefined => {
+    const deployments = target.deployments.filter((deployment) => serves(deployment.provider));
+    if (deployments.length === 0) return undefined;
+    return deployments.length === target.deployments.length ? target : { name: target.name, deployments };
+  };
+  const primary = narrow(group);
+  if (primary === undefined) return undefined;
+  const usable = new Map<string, ModelGroup>();
+  for (const [name, target] of fallbacks) {
+    const narrowed = narrow(target);
+    if (narrowed !== undefined) usable.set(name, narrowed);
+  }
+  return { group: primary, fallbacks: usable };
 }
 
 /** UTF-8 bytes a unary answer generated (text, refusals, reasoning, tool calls), for an estimate. */

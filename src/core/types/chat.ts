@@ -1,3 +1,5 @@
+import type { TextCompletion } from "../completions/text-completion.js";
+
 /**
  * The canonical chat types: what both edges (REST, Connect) translate into and what every provider translates
  * from. They are transport-neutral and close to OpenAI's Chat Completions model, because that is the vocabulary
@@ -163,6 +165,8 @@ export interface ChatRequest {
    * Anthropic Messages surface's top-level `cache_control`, `service_tier: "standard_only"`, betas).
    */
   nativeOnly?: NativeOnly;
+  /** A legacy text completion (`/v1/completions`): served only by a provider's `completions` adapter. */
+  textCompletion?: TextCompletion;
 }
 
 /**

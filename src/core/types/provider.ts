@@ -83,6 +83,11 @@ export interface HttpProviderAdapter {
   // --- embeddings (issue 14) ---
   /** The provider's embeddings API; absent: the provider has none (a request for it is a 400 naming the model). */
   readonly embeddings?: EmbeddingAdapter;
+  /**
+   * The provider's legacy text-completions API (`/completions`), the same adapter shape as chat: a request with
+   * `textCompletion` is built, parsed and decoded by it. Absent: the provider has none (a 400 naming the model).
+   */
+  readonly completions?: HttpProviderAdapter;
 }
 
 /** A provider answered inside the process (the mock provider). */

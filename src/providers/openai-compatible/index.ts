@@ -7,6 +7,7 @@ import { openAICompatibleOptions } from "../openai/openai-options.js";
 import type { Environment } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { OPENAI_COMPATIBLE_FAMILIES, type OpenAICompatibleFamily } from "./families.js";
+import { familyCompletions } from "./family-completions.js";
 import { familyEmbeddings } from "./family-embeddings.js";
 
 function text(value: unknown): string | undefined {
@@ -124,6 +125,11 @@ export function createFamilyAdapter(
       family,
       (deployment) => resolveContext(family, { deployment, stream: false, requestId: "" }, env).deployment,
     ),
+    // --- legacy text completions (issue 14): the families whose hosts keep `/completions` ---
+    ...familyCompletions(family, wire, (request, context) => ({
+      request: checkUnsupported(family, withDeploymentDropParams(request, context.deployment)),
+      context: resolveContext(family, context, env),
+    })),
   };
 }
 

@@ -170,6 +170,24 @@ export function buildOpenAIRequest(
   context: ProviderCallContext,
   wire: OpenAIWireOptions = OPENAI_WIRE,
 ): UpstreamRequest {
+  const { base, headers } = openAIUpstreamTarget(request, context, wire);
+  return {
+    url: base + wire.path,
+    method: "POST",
+    headers,
+    body: JSON.stringify(convertToOpenAIBody(request, context, wire)),
+  };
+}
+
+/**
+ * The base URL (no trailing slash) and headers of an OpenAI-wire call: the deployment's key, organization and
+ * extra headers, then the request's vetted upstream headers. Shared by chat and legacy completions.
+ */
+export function openAIUpstreamTarget(
+  request: ChatRequest,
+  context: ProviderCallContext,
+  wire: OpenAIWireOptions,
+): { base: string; headers: Record<string, string> } {
   const params = context.deployment.params;
   let base = params.apiBase ?? wire.defaultBase;
   if (base.endsWith("/")) base = base.slice(0, -1);
@@ -182,10 +200,5 @@ export function buildOpenAIRequest(
   if (params.organization !== undefined) headers["openai-organization"] = params.organization;
   if (params.extraHeaders !== undefined) Object.assign(headers, params.extraHeaders);
   if (request.upstreamHeaders !== undefined) Object.assign(headers, request.upstreamHeaders);
-  return {
-    url: base + wire.path,
-    method: "POST",
-    headers,
-    body: JSON.stringify(convertToOpenAIBody(request, context, wire)),
-  };
+  return { base, headers };
 }

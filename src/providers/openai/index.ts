@@ -5,6 +5,7 @@ import {
   OPENAI_WIRE,
   type OpenAIWireOptions,
 } from "./convert-to-openai-request.js";
+import { createOpenAICompletions } from "./openai-completions.js";
 import { openAIEmbeddingsFor } from "./openai-embeddings.js";
 import { parseOpenAIError } from "./openai-error.js";
 import { OpenAIStreamDecoder } from "./openai-stream-decoder.js";
@@ -41,4 +42,6 @@ export const openaiProvider: HttpProviderAdapter = {
   ...createOpenAICompatibleProvider(OPENAI_WIRE),
   // --- embeddings (issue 14): `/v1/embeddings`, base64 passed through, token-id inputs, 2,048 a call ---
   embeddings: openAIEmbeddingsFor("openai", OPENAI_DEFAULT_BASE),
+  // --- legacy text completions (issue 14): `/v1/completions` (gpt-3.5-turbo-instruct, or any server via api_base) ---
+  completions: createOpenAICompletions(OPENAI_WIRE),
 };
