@@ -247,6 +247,7 @@ export class KeyManager {
     if (key.storedState === "revoked") throw invalidState("A revoked key cannot be changed.");
     validateKeyDraft(draft, now);
     const changes = applyKeyPaths(key, paths, draft);
+    assertGuardrailsKept(principal, key.metadata, changes.metadata);
     const merged: VirtualKey = { ...key, ...changes };
     const team = await this.teamFor(merged.teamId);
     if (merged.role === "team_admin" && team === undefined) {
@@ -384,6 +385,7 @@ export class KeyManager {
     checkEtag(etag, teamEtag(team));
     validateTeamDraft({ ...draft, teamId: undefined });
     const changes = applyTeamPaths(team, paths, draft);
+    assertGuardrailsKept(principal, team.metadata, changes.metadata);
     const updated = await this.store.updateTeam(teamId, team.version, changes, now);
     if (updated === undefined) throw staleEtag();
     await this.publish({ kind: "team", teamId });
@@ -558,6 +560,21 @@ function assertWithin(key: BoundedKey, bounds: readonly KeyBound[]): void {
   for (const bound of bounds) {
     const excess = findExcess(key, bound);
     if (excess !== undefined) throw denied(excess.param, excess.message);
+  }
+}
+
+/**
+ * `metadata.guardrails` enforces guardrails on a key or team (docs/guardrails.md): only an admin may change it on
+ * an existing key or team, so a team admin cannot lift a guardrail an admin set (GUARDS 3).
+ */
+function assertGuardrailsKept(
+  principal: Principal,
+  before: Record<string, unknown>,
+  after: Record<string, unknown> | undefined,
+): void {
+  if (principal.role === "admin" || after === undefined) return;
+  if (JSON.stringify(before["guardrails"] ?? null) !== JSON.stringify(after["guardrails"] ?? null)) {
+    throw denied("metadata.guardrails", "Only an admin may change the guardrails a key or team enforces.");
   }
 }
 
