@@ -276,11 +276,13 @@ describe("HTTP guardrail", () => {
       });
       req.on("end", () => {
         seen.push({ path: req.url, auth: req.headers.authorization, body: JSON.parse(body) as unknown });
-        if (req.url === "/hang") return; // never answers
-        if (req.url === "/block") return res.end(JSON.stringify({ action: "block", reason: "policy 7" }));
-        if (req.url === "/mask") return res.end(JSON.stringify({ action: "mask", messages: ["[removed]"] }));
-        if (req.url === "/garbage") return res.end("not json");
-        res.end(JSON.stringify({ action: "allow" }));
+        const answers: Record<string, string> = {
+          "/block": JSON.stringify({ action: "block", reason: "policy 7" }),
+          "/mask": JSON.stringify({ action: "mask", messages: ["[removed]"] }),
+          "/garbage": "not json",
+        };
+        // "/hang" never answers.
+        if (req.url !== "/hang") res.end(answers[req.url ?? ""] ?? JSON.stringify({ action: "allow" }));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
