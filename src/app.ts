@@ -12,6 +12,7 @@ import { createUnaryFastPath } from "./connect/unary-fast-path.js";
 import { ConfiguredModelCatalog, type ModelCatalog } from "./core/catalog/model-catalog.js";
 import { ChatGateway } from "./core/chat/chat-gateway.js";
 import type { DeploymentFacts } from "./core/chat/dispatcher.js";
+import type { Guardrails } from "./core/chat/guardrail-port.js";
 import type { Metering } from "./core/chat/metering.js";
 import { EmbeddingsGateway } from "./core/embeddings/embeddings-gateway.js";
 import type { Deployment } from "./core/types/deployment.js";
@@ -72,6 +73,8 @@ export interface AppOptions {
   onClose?: () => Promise<void>;
   /** Budgets, rate limits and the usage ledger (src/usage-module.ts); absent: nothing is metered. */
   metering?: Metering;
+  /** The configured guardrails (src/guardrails, `createGuardrails`); absent: none run. */
+  guardrails?: Guardrails;
   /** What one client connection may cost (src/server/connection-limits.ts); defaults for what is absent. */
   connectionLimits?: Partial<ConnectionLimits>;
   /**
@@ -161,6 +164,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     },
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
     ...(metrics !== undefined ? { observer: metrics } : {}),
+    ...(options.guardrails !== undefined ? { guardrails: options.guardrails } : {}),
   });
   // Embeddings: the same router, catalog and metering as chat (core/embeddings).
   const embeddings = new EmbeddingsGateway(router, {

@@ -16,6 +16,7 @@ import { formatCheckReport } from "./config/check.js";
 import { ConfigError } from "./config/config-error.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { loadConfig } from "./config/load-config.js";
+import { createGuardrails } from "./guardrails/guardrail-engine.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
 import { databaseProbe, redisProbe } from "./observability/readiness.js";
@@ -190,6 +191,8 @@ async function main(argv: readonly string[]): Promise<number> {
       usage.connectRoutes(router);
     },
     metering: usage.meter,
+    // Built before the server starts: a guardrail that cannot be built stops the start (docs/guardrails.md).
+    ...(config.guardrails.length > 0 ? { guardrails: await createGuardrails(config.guardrails) } : {}),
     // Stored responses (previous_response_id) live in the gateway's database, shared by every replica and worker.
     responses: { store: new SqlResponseStore(keys.database.db) },
     secrets,

@@ -38,7 +38,6 @@ export const UNIMPLEMENTED_LITELLM_KEYS: Readonly<
   top: {
     include: reject("splitting the config over several files is not supported; merge them into one file"),
     callback_settings: ignore("logging callbacks are not supported"),
-    guardrails: ignore("guardrails are not supported"),
     credential_list: ignore("named credentials are not supported; put credentials in litellm_params"),
     mcp_servers: ignore("MCP servers are not supported"),
     assistant_settings: ignore("the Assistants API is not supported"),

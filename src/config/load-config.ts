@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { Deployment } from "../core/types/deployment.js";
 import { buildBudgetSettings } from "./budget-settings.js";
@@ -9,6 +9,7 @@ import type { EnvLookup } from "./config-leaves.js";
 import { buildEmbeddedDeployments } from "./embedded-default.js";
 import { formatIssues } from "./format-issues.js";
 import type { ConfigSource, ConnectionLimitSettings, GatewayConfig, ServerConfig } from "./gateway-config.js";
+import { buildGuardrails } from "./guardrail-config.js";
 import { UNIMPLEMENTED_LITELLM_KEYS } from "./litellm-unimplemented-keys.js";
 import { MIN_MASTER_KEY_LENGTH, masterKeyWeakness } from "./master-key-strength.js";
 import { withEnvironmentCredentials } from "./provider-env.js";
@@ -144,6 +145,9 @@ function assemble(
   const server = buildServer(general, options, problems);
   const redisUrl = buildRedisUrl(raw.router_settings, env, problems);
   const budgets = buildBudgetSettings(raw.litellm_settings, general, problems);
+  // A custom guardrail's module path is relative to the config file, as a reader of the file expects.
+  const guardrailBase = source.kind === "file" && source.path !== "(inline)" ? dirname(source.path) : cwd;
+  const guardrails = buildGuardrails(raw.guardrails ?? [], guardrailBase, problems);
   if (problems.length > 0) {
     throw new ConfigError(problems, source.kind === "file" ? source.path : undefined);
   }
@@ -161,6 +165,7 @@ function assemble(
     dropParams: litellmSettings.dropParams,
     router: buildRouterConfig(raw.router_settings, litellmSettings),
     litellmSettings,
+    guardrails,
     warnings,
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type ConfigLeaves, createLeaves, type EnvLookup } from "./config-leaves.js";
 import { EXTRA_LITELLM_PARAM_KEYS, EXTRA_MODEL_INFO_KEYS, type ParamKey } from "./deployment-param-keys.js";
+import { createGuardrailEntrySchema } from "./guardrail-config.js";
 import { type ConfigSection, UNIMPLEMENTED_LITELLM_KEYS } from "./litellm-unimplemented-keys.js";
 
 /**
@@ -232,6 +233,8 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     router_settings: absentIfNull(routerSettings),
     general_settings: absentIfNull(generalSettings),
     environment_variables: absentIfNull(createEnvironmentVariablesSchema(env)),
+    // docs/guardrails.md
+    guardrails: absentIfNull(z.array(createGuardrailEntrySchema(leaf, nested))),
   });
 }
 

@@ -13,6 +13,9 @@ export function connectCode(kind: ErrorKind): Code {
     case "context_window_exceeded":
     case "content_policy":
       return Code.InvalidArgument;
+    case "guardrail_violation":
+      // The request is well-formed, but policy forbids it in this state of its content.
+      return Code.FailedPrecondition;
     case "payload_too_large":
       return Code.ResourceExhausted;
     case "authentication":

@@ -161,12 +161,26 @@ export function principalOf(key: VirtualKey, team: Team | undefined): Principal 
   if (key.teamId !== undefined) principal.teamId = key.teamId;
   if (key.userId !== undefined) principal.userId = key.userId;
   if (key.models.length > 0) principal.allowedModels = [...key.models];
+  const guardrails = guardrailsFromMetadata(key.metadata);
+  if (guardrails.length > 0) principal.guardrails = guardrails;
   if (team !== undefined) {
     if (team.models.length > 0) principal.teamAllowedModels = [...team.models];
+    const teamGuardrails = guardrailsFromMetadata(team.metadata);
+    if (teamGuardrails.length > 0) principal.teamGuardrails = teamGuardrails;
     principal.teamLimits = {
       ...toPrincipalLimits(team.limits),
       windows: windowLimitsFromMetadata(team.metadata),
     };
   }
   return Object.freeze(principal);
+}
+
+/**
+ * The guardrails a key or team enforces: `metadata.guardrails`, LiteLLM's place for them, as a list of names.
+ * Anything that is not a list of strings enforces nothing here; key-manager refuses such metadata on write.
+ */
+export function guardrailsFromMetadata(metadata: Record<string, unknown>): string[] {
+  const raw = metadata["guardrails"];
+  if (!Array.isArray(raw)) return [];
+  return raw.filter((name): name is string => typeof name === "string" && name.length > 0);
 }

@@ -32,6 +32,7 @@ import {
   checkText,
 } from "./key-validation.js";
 import {
+  assertGuardrailsKept,
   checkEtag,
   denied,
   invalidState,
@@ -245,6 +246,7 @@ export class KeyManager {
     if (key.storedState === "revoked") throw invalidState("A revoked key cannot be changed.");
     validateKeyDraft(draft, now);
     const changes = applyKeyPaths(key, paths, draft);
+    assertGuardrailsKept(principal, key.metadata, changes.metadata);
     const merged: VirtualKey = { ...key, ...changes };
     const team = await this.teamFor(merged.teamId);
     if (merged.role === "team_admin" && team === undefined) {

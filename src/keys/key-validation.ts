@@ -62,6 +62,18 @@ export function checkMetadata(metadata: Record<string, unknown> | undefined): vo
   if (Buffer.byteLength(JSON.stringify(metadata), "utf8") > MAX_METADATA_BYTES) {
     throw invalidRequest(`metadata is larger than ${MAX_METADATA_BYTES} bytes.`, "metadata");
   }
+  const guardrails = metadata["guardrails"];
+  if (
+    guardrails !== undefined &&
+    (!Array.isArray(guardrails) ||
+      guardrails.length > 32 ||
+      !guardrails.every((name) => typeof name === "string" && /^[A-Za-z0-9_.:-]{1,64}$/.test(name)))
+  ) {
+    throw invalidRequest(
+      "metadata.guardrails must be a list of at most 32 guardrail names.",
+      "metadata.guardrails",
+    );
+  }
 }
 
 function checkAmount(value: number | undefined, param: string, integer: boolean): void {

@@ -12,7 +12,7 @@ export type LiteLlmTreatment =
   | { kind: "refused_unless_empty"; why: string };
 
 const NO_CACHE = "Switchboard has no response cache";
-const NO_GUARDRAILS = "Switchboard runs no guardrails";
+const NO_GUARDRAILS = "set the guardrails a key or team enforces in metadata.guardrails";
 
 /** Shared by /key/generate, /key/update, /team/new and /team/update. */
 const COMMON: Record<string, LiteLlmTreatment> = {

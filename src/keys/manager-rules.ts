@@ -56,3 +56,18 @@ export async function publishSafely(
     onError(error);
   }
 }
+
+/**
+ * `metadata.guardrails` enforces guardrails on a key or team (docs/guardrails.md): only an admin may change it on
+ * an existing key or team, so a team admin cannot lift a guardrail an admin set (GUARDS 3).
+ */
+export function assertGuardrailsKept(
+  principal: Principal,
+  before: Record<string, unknown>,
+  after: Record<string, unknown> | undefined,
+): void {
+  if (principal.role === "admin" || after === undefined) return;
+  if (JSON.stringify(before["guardrails"] ?? null) !== JSON.stringify(after["guardrails"] ?? null)) {
+    throw denied("metadata.guardrails", "Only an admin may change the guardrails a key or team enforces.");
+  }
+}

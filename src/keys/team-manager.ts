@@ -8,6 +8,7 @@ import type { KeyStore, TeamChanges } from "./key-store.js";
 import { emptyLimits, type Limits, type Team, type TeamMemberRole } from "./key-types.js";
 import { checkId, checkLimits, checkMetadata, checkModels, checkTags, checkText } from "./key-validation.js";
 import {
+  assertGuardrailsKept,
   checkEtag,
   denied,
   notFound,
@@ -134,6 +135,7 @@ export class TeamManager {
     checkEtag(etag, teamEtag(team));
     validateTeamDraft({ ...draft, teamId: undefined });
     const changes = applyTeamPaths(team, paths, draft);
+    assertGuardrailsKept(principal, team.metadata, changes.metadata);
     const updated = await this.store.updateTeam(teamId, team.version, changes, now);
     if (updated === undefined) throw staleEtag();
     await this.publish({ kind: "team", teamId });

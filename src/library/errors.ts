@@ -99,6 +99,7 @@ export function toLibraryError(thrown: unknown): SwitchboardError {
     case "context_window_exceeded":
       return new ContextWindowExceededError(error);
     case "content_policy":
+    case "guardrail_violation":
       return new ContentPolicyViolationError(error);
     case "authentication":
     case "upstream_auth":

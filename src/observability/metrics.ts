@@ -277,6 +277,7 @@ export function statusOf(kind: ErrorKind): number {
     case "upstream_bad_request":
     case "context_window_exceeded":
     case "content_policy":
+    case "guardrail_violation":
       return 400;
     case "authentication":
       return 401;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { guardrailsFieldSchema } from "./guardrail-selection.js";
 
 /**
  * The OpenAI Chat Completions request's wire shape: types, enums and known keys, strict at every depth inside
@@ -146,6 +147,8 @@ export const chatCompletionRequestSchema = z.looseObject({
   // LiteLLM's per-request routing fields: model groups to fall back to, and a per-attempt timeout in seconds.
   fallbacks: z.array(z.string().min(1).max(512)).max(10).optional(),
   timeout: z.number().gt(0).max(3600).optional(),
+  // docs/guardrails.md: guardrails to turn on (or off, where allowed) for this request; never sent upstream.
+  guardrails: guardrailsFieldSchema.optional(),
 });
 
 export type ChatCompletionRequestBody = z.infer<typeof chatCompletionRequestSchema>;

@@ -16,6 +16,7 @@ import {
   KNOWN_TOP_LEVEL_KEYS,
   type OpenAIMessage,
 } from "./chat-request-schema.js";
+import { guardrailSelectionOf } from "./guardrail-selection.js";
 
 /** `messages[0].content[1].image_url.url` from a zod issue path. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -318,6 +319,7 @@ export function fromOpenAIRequestBySchema(body: object): { request: ChatRequest;
       ...(parsed.timeout !== undefined ? { timeoutMs: Math.round(parsed.timeout * 1000) } : {}),
     };
   }
+  if (parsed.guardrails !== undefined) request.guardrails = guardrailSelectionOf(parsed.guardrails);
   let passthrough: Record<string, unknown> | undefined;
   for (const key of Object.keys(parsed)) {
     if (KNOWN_TOP_LEVEL_KEYS.has(key)) continue;

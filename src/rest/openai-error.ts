@@ -40,6 +40,8 @@ function statusAndType(kind: ErrorKind): [number, string, string | null] {
       return [400, "invalid_request_error", "context_length_exceeded"];
     case "content_policy":
       return [400, "invalid_request_error", "content_policy_violation"];
+    case "guardrail_violation":
+      return [400, "invalid_request_error", "guardrail_violation"];
     case "upstream_unavailable":
       return [503, "service_unavailable_error", "upstream_unavailable"];
     case "timeout":

@@ -43,6 +43,7 @@ export function errorClassOf(kind: ErrorKind): ErrorClass | undefined {
     case "rate_limited":
     case "budget_exceeded":
     case "conflict":
+    case "guardrail_violation":
     case "unavailable":
     case "cancelled":
     case "internal":

@@ -69,6 +69,7 @@ function takesGenericFallbacks(kind: ErrorKind): boolean {
     case "conflict":
     case "context_window_exceeded":
     case "content_policy":
+    case "guardrail_violation":
     case "cancelled":
     case "internal":
       return false;

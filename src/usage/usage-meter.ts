@@ -439,7 +439,8 @@ class Ticket implements MeterTicket {
       const cost = costOf(billed ?? zero, price);
       if (!cost.priced) {
         priced = false;
-        this.meter.warnUnpriced(attempt);
+        // An attempt that reached no provider (a guardrail's refusal) has no price to warn about.
+        if (attempt.skipped === undefined) this.meter.warnUnpriced(attempt);
       }
       totalCost += cost.costUsd ?? 0;
       tokens += billed?.totalTokens ?? 0;

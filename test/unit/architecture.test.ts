@@ -43,6 +43,8 @@ const ALLOWED: Record<string, string[]> = {
   observability: ["core"],
   // Stored OpenAI Responses (conversation state) over the gateway's database.
   responses: ["store"],
+  // Guardrails implement the core's Guardrails port from the config's typed guardrail list.
+  guardrails: ["core", "config"],
 };
 
 describe("dependencies point one way (STYLE: core <- router, providers; edges over core)", () => {

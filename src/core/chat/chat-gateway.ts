@@ -5,6 +5,7 @@ import type { ChatEvent, ChatRequest, ChatResponse } from "../types/chat.js";
 import type { Attempt, RoutingInfo } from "../types/routing.js";
 import type { ChatContext, CommittedStream, Dispatcher, ModelDescriptor } from "./dispatcher.js";
 import { assertNoEgressFields } from "./forbidden-fields.js";
+import { GuardrailError, type GuardrailRun, type Guardrails, type StreamGuard } from "./guardrail-port.js";
 import type { BilledUsage, Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
 import type { RequestObserver, RequestSurface } from "./request-observer.js";
@@ -33,6 +34,8 @@ export interface ChatGatewayOptions {
    * `textCompletion` request routes only to deployments that do; absent: every provider is taken to.
    */
   servesCompletions?: (provider: string) => boolean;
+  /** Pre-, during- and post-call checks and masking (src/guardrails); absent: none run. */
+  guardrails?: Guardrails;
 }
 
 export class ChatGateway {
@@ -74,9 +77,13 @@ export class ChatGateway {
   }
 
   private async completeAdmitted(request: ChatRequest, context: ChatContext): Promise<CompleteResult> {
+    const guard = this.options.guardrails?.plan(request, context);
     const metering = this.options.metering;
     if (metering === undefined) {
-      const result = await this.dispatcher.complete(request, context);
+      const result =
+        guard === undefined
+          ? await this.dispatcher.complete(request, context)
+          : await this.completeGuarded(request, context, guard, []);
       if (context.responseId !== undefined) result.response.id = context.responseId;
       return result;
     }
@@ -87,7 +94,11 @@ export class ChatGateway {
     let failure: GatewayError | undefined;
     let billed: BilledUsage | undefined;
     try {
-      result = await this.dispatcher.complete(request, withAttemptSink(context, attempts));
+      const sink = withAttemptSink(context, attempts);
+      result =
+        guard === undefined
+          ? await this.dispatcher.complete(request, sink)
+          : await this.completeGuarded(request, sink, guard, attempts);
       // The edge's id replaces the upstream's: the id the caller sees is the one the ledger stores.
       if (context.responseId !== undefined) result.response.id = context.responseId;
       if (result.response.usage === undefined) {
@@ -116,6 +127,21 @@ export class ChatGateway {
         (result as { metering?: MeterReceipt }).metering = receipt;
       }
     }
+    return result;
+  }
+
+  /** A unary call under guardrails: pre_call, the upstream call alongside during_call, then post_call. */
+  private async completeGuarded(
+    request: ChatRequest,
+    context: ChatContext,
+    guard: GuardrailRun,
+    attempts: Attempt[],
+  ): Promise<{ response: ChatResponse; routing: RoutingInfo }> {
+    await preCall(guard, request, context, attempts);
+    const result = await withDuringCall(guard, request, context, (inner) =>
+      this.dispatcher.complete(request, inner),
+    );
+    await guard.postCall(result.response, request, context.signal);
     return result;
   }
 
@@ -149,9 +175,13 @@ export class ChatGateway {
     context: ChatContext,
     observed: ObservedStream | undefined,
   ): Promise<CommittedStream> {
+    const guard = this.options.guardrails?.plan(request, context);
     const metering = this.options.metering;
     if (metering === undefined) {
-      const committed = await this.dispatcher.stream(request, context);
+      const committed =
+        guard === undefined
+          ? await this.dispatcher.stream(request, context)
+          : await this.streamGuarded(request, context, guard, []);
       return {
         routing: committed.routing,
         events: relayStream(
@@ -159,6 +189,7 @@ export class ChatGateway {
           new StreamTap(request.n ?? 1, context.responseId),
           undefined,
           observed && { ...observed, routing: committed.routing },
+          guard?.streamGuard(request, context.signal),
         ),
       };
     }
@@ -167,7 +198,11 @@ export class ChatGateway {
     const startedAt = performance.now();
     let committed: CommittedStream;
     try {
-      committed = await this.dispatcher.stream(request, withAttemptSink(context, attempts));
+      const sink = withAttemptSink(context, attempts);
+      committed =
+        guard === undefined
+          ? await this.dispatcher.stream(request, sink)
+          : await this.streamGuarded(request, sink, guard, attempts);
     } catch (error) {
       await ticket.settle({
         attempts,
@@ -193,8 +228,31 @@ export class ChatGateway {
           startedAt,
         },
         observed && { ...observed, routing: committed.routing },
+        guard?.streamGuard(request, context.signal),
       ),
     };
+  }
+
+  /** A stream under guardrails: pre_call, then the upstream stream's commit alongside during_call. */
+  private async streamGuarded(
+    request: ChatRequest,
+    context: ChatContext,
+    guard: GuardrailRun,
+    attempts: Attempt[],
+  ): Promise<CommittedStream> {
+    await preCall(guard, request, context, attempts);
+    return withDuringCall(
+      guard,
+      request,
+      context,
+      (inner) => this.dispatcher.stream(request, inner),
+      (abandoned) => {
+        // during_call blocked after the stream committed: close it (the aborted signal tears the upstream down).
+        void abandoned.events[Symbol.asyncIterator]()
+          .return?.()
+          ?.catch(() => undefined);
+      },
+    );
   }
 
   /**
@@ -294,6 +352,69 @@ function narrowToCompletions(
   return { group: primary, fallbacks: usable };
 }
 
+/**
+ * Runs the pre_call guardrails. A guardrail that stops the request adds an attempt that reached no provider
+ * (`skipped: "guardrail"`, named after the guardrail), so that the ledger records the refusal.
+ */
+async function preCall(
+  guard: GuardrailRun,
+  request: ChatRequest,
+  context: ChatContext,
+  attempts: Attempt[],
+): Promise<void> {
+  const startedAt = Date.now();
+  try {
+    await guard.preCall(request, context.signal);
+  } catch (error) {
+    if (error instanceof GuardrailError) {
+      const endedAt = Date.now();
+      attempts.push({
+        deployment: error.guardrail,
+        provider: "guardrail",
+        model: request.model,
+        outcome: error.kind,
+        latencyMs: endedAt - startedAt,
+        skipped: "guardrail",
+        startedAt,
+        endedAt,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Runs the upstream call with the during_call guardrails alongside it, under a signal of its own: a block aborts
+ * the upstream call (and `abandon` disposes of what it already produced), and the caller sees the block. The
+ * answer is returned only once every during_call guardrail has passed.
+ */
+async function withDuringCall<T>(
+  guard: GuardrailRun,
+  request: ChatRequest,
+  context: ChatContext,
+  call: (context: ChatContext) => Promise<T>,
+  abandon?: (value: T) => void,
+): Promise<T> {
+  const during = guard.duringCall;
+  if (during === undefined) return call(context);
+  const controller = new AbortController();
+  if (context.signal.aborted) controller.abort(context.signal.reason);
+  // Not removed after the call: a committed stream keeps following the caller's signal until it ends.
+  else
+    context.signal.addEventListener("abort", () => controller.abort(context.signal.reason), { once: true });
+  const pending = call({ ...context, signal: controller.signal });
+  // Handled here so that an upstream failure while during_call is still deciding is never an unhandled rejection.
+  pending.catch(() => undefined);
+  try {
+    await during(request, controller.signal);
+  } catch (error) {
+    controller.abort();
+    if (abandon !== undefined) pending.then(abandon, () => undefined);
+    throw error;
+  }
+  return pending;
+}
+
 /** UTF-8 bytes a unary answer generated (text, refusals, reasoning, tool calls), for an estimate. */
 function generatedBytesOf(response: ChatResponse): number {
   let bytes = 0;
@@ -380,14 +501,21 @@ async function* relayStream(
   tap: StreamTap,
   metering?: StreamMetering,
   observed?: ObservedStream,
+  guard?: StreamGuard,
 ): AsyncGenerator<ChatEvent[]> {
   let billed: BilledUsage | undefined;
   let failure: GatewayError | undefined;
   let finished = false;
   try {
     for await (const batch of source) {
-      const out = tap.observe(batch);
+      // The tap counts what the provider generated; the guard then decides what the caller sees of it.
+      let out = tap.observe(batch);
+      if (guard !== undefined && out.length > 0) out = await guard.push(out);
       if (out.length > 0) yield out;
+    }
+    if (guard !== undefined) {
+      const held = await guard.end();
+      if (held.length > 0) yield held;
     }
     const tail = tap.missingFinishes();
     if (tail.length > 0) yield tail;

@@ -34,6 +34,8 @@ export const ERROR_KINDS = [
   "context_window_exceeded",
   /** The provider refused on content policy. */
   "content_policy",
+  /** A gateway guardrail (docs/guardrails.md) blocked the request or its answer. Never retried. */
+  "guardrail_violation",
   /** The provider is overloaded or failing (5xx, Anthropic 529). Retryable. */
   "upstream_unavailable",
   /** An attempt timed out (connect, first token, idle or total). Retryable. */
@@ -74,6 +76,7 @@ export function isRetryableKind(kind: ErrorKind): boolean {
     case "upstream_bad_request":
     case "context_window_exceeded":
     case "content_policy":
+    case "guardrail_violation":
     case "upstream_protocol":
     case "unavailable":
     case "cancelled":

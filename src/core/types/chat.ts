@@ -161,6 +161,11 @@ export interface ChatRequest {
   /** Per-request routing overrides (LiteLLM's request-body `fallbacks`, `timeout`); the router decides what it honours. */
   routing?: RequestRouting;
   /**
+   * The caller's guardrail choices (the request body's `guardrails`): names to turn on, and names to turn off
+   * where a guardrail allows it. Read by the gateway's guardrails; never sent upstream.
+   */
+  guardrails?: GuardrailSelection;
+  /**
    * What only one provider's wire can carry, from an inbound dialect the canonical model does not cover (the
    * Anthropic Messages surface's top-level `cache_control`, `service_tier: "standard_only"`, betas).
    */
@@ -180,6 +185,12 @@ export interface NativeOnly {
   /** The caller's names of the fields only that provider can take, e.g. ["cache_control"]. */
   params: string[];
   headers?: Record<string, string>;
+}
+
+/** Guardrails a request turns on and off by name (docs/guardrails.md). */
+export interface GuardrailSelection {
+  enable: string[];
+  disable: string[];
 }
 
 /** What a caller may ask of the router for one request. */

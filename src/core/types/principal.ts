@@ -20,6 +20,10 @@ export interface Principal {
   teamLimits?: PrincipalLimits;
   /** Reporting labels of the key. */
   tags?: readonly string[];
+  /** Guardrails the key enforces (`metadata.guardrails`): they run on every request, and no request turns them off. */
+  guardrails?: readonly string[];
+  /** Guardrails the key's team enforces (the team's `metadata.guardrails`), likewise. */
+  teamGuardrails?: readonly string[];
 }
 
 export type PrincipalRole = "admin" | "team_admin" | "user" | "viewer";

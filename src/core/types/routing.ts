@@ -26,9 +26,11 @@ export interface Attempt {
   backoffMs?: number;
   /**
    * Set when no upstream call was made: `model_access` is a configured fallback group the caller's key may not
-   * use (listed so the log says why it was passed over; `deployment` then holds the group's name).
+   * use (listed so the log says why it was passed over; `deployment` then holds the group's name); `guardrail` is a
+   * request a guardrail stopped before any upstream call (`deployment` then holds the guardrail's name, so the
+   * ledger records the refusal).
    */
-  skipped?: "model_access";
+  skipped?: "model_access" | "guardrail";
   /** When this attempt started and ended (epoch ms): each ledger row carries its own attempt's times. */
   startedAt?: number;
   endedAt?: number;

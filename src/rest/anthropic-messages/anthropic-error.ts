@@ -28,6 +28,7 @@ function statusAndType(kind: ErrorKind): [number, AnthropicErrorType] {
     case "upstream_bad_request":
     case "context_window_exceeded":
     case "content_policy":
+    case "guardrail_violation":
       return [400, "invalid_request_error"];
     case "conflict":
       return [409, "invalid_request_error"];

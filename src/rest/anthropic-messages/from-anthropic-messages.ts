@@ -10,6 +10,7 @@ import type {
   ToolCall,
 } from "../../core/types/chat.js";
 import { formatPath } from "../from-openai.js";
+import { guardrailSelectionOf } from "../guardrail-selection.js";
 import {
   type ContentBlockParam,
   type CountTokensRequestBody,
@@ -369,6 +370,7 @@ export function fromAnthropicMessages(
   if (parsed.top_k !== undefined) request.topK = parsed.top_k;
   if (parsed.stop_sequences !== undefined && parsed.stop_sequences.length > 0)
     request.stop = parsed.stop_sequences;
+  if (parsed.guardrails !== undefined) request.guardrails = guardrailSelectionOf(parsed.guardrails);
   const userId = parsed.metadata?.user_id;
   if (typeof userId === "string" && userId.length > 0) request.user = userId;
   // "auto" is the API's default (omitting it is the same request); "standard_only" would need the field on the

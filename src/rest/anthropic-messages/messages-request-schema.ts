@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { guardrailsFieldSchema } from "../guardrail-selection.js";
 
 /**
  * The Anthropic Messages request (`POST /v1/messages`, docs.anthropic.com/en/api/messages) as we accept it:
@@ -164,6 +165,8 @@ export const messagesRequestSchema = z.strictObject({
   top_p: z.number().min(0).max(1).optional(),
   top_k: intRange(0, 100_000).optional(),
   service_tier: z.enum(["auto", "standard_only"]).optional(),
+  // A gateway field (docs/guardrails.md), never sent upstream.
+  guardrails: guardrailsFieldSchema.optional(),
 });
 
 /** count_tokens takes the prompt-shaping fields only (no max_tokens, sampling or stream). */

@@ -12,6 +12,7 @@ import type {
   ToolChoice,
 } from "../../core/types/chat.js";
 import { formatPath } from "../from-openai.js";
+import { guardrailSelectionOf } from "../guardrail-selection.js";
 import { decodeReasoningState } from "./reasoning-state.js";
 import {
   functionToolSchema,
@@ -407,6 +408,7 @@ export function toChatRequest(
   if (body.top_p != null) request.topP = body.top_p;
   if (body.user !== undefined) request.user = body.user;
   if (body.drop_params !== undefined) request.dropParams = body.drop_params;
+  if (body.guardrails !== undefined) request.guardrails = guardrailSelectionOf(body.guardrails);
   // `prompt_cache_key` and `safety_identifier` are hints that Codex and the Agents SDK send on every request: they
   // are accepted and not forwarded, so that the same client works against every provider behind the gateway.
   const passthrough: Record<string, unknown> = {};

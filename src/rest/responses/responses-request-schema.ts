@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_TOKENS_CAP } from "../../core/chat/validate-chat-request.js";
+import { guardrailsFieldSchema } from "../guardrail-selection.js";
 
 /**
  * The OpenAI Responses `POST /v1/responses` request's wire shape, strict at every depth (an unknown key anywhere,
@@ -148,6 +149,8 @@ export const responsesRequestSchema = z.strictObject({
   include: z.array(z.string().max(128)).max(32).nullable().optional(),
   service_tier: z.enum(["auto", "default", "flex", "scale", "priority"]).nullable().optional(),
   prompt_cache_key: z.string().max(512).optional(),
+  // A gateway field (docs/guardrails.md), never sent upstream.
+  guardrails: guardrailsFieldSchema.optional(),
   safety_identifier: z.string().max(512).optional(),
   background: z.boolean().nullable().optional(),
   // Gateway extensions, the same as on /v1/chat/completions.

@@ -147,6 +147,7 @@ describe("renderAnthropicError", () => {
     upstream_bad_request: [400, "invalid_request_error"],
     context_window_exceeded: [400, "invalid_request_error"],
     content_policy: [400, "invalid_request_error"],
+    guardrail_violation: [400, "invalid_request_error"],
     upstream_unavailable: [529, "overloaded_error"],
     timeout: [504, "timeout_error"],
     connection_error: [502, "api_error"],
