@@ -34,7 +34,7 @@ describe("Python client against a running gateway", { skip: skipReason() }, () =
   it("chat unary and stream, create a key, use it, revoke it", async () => {
     const { spawn } = await import("node:child_process");
     const child = spawn(PYTHON, [SCRIPT, gateway.url], {
-      env: { PATH: process.env["PATH"] ?? "", SWITCHBOARD_API_KEY: MASTER_KEY },
+      env: { PATH: process.env["PATH"] ?? "", SWITCHBOARD_API_KEY: MASTER_KEY, PYTHONDONTWRITEBYTECODE: "1" },
     });
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => {
