@@ -80,7 +80,7 @@ test("the Python client's unittest suite passes against the gateway over gRPC", 
     SWITCHBOARD_EMBED_MODEL: "embedder",
   });
   assert.equal(result.code, 0, result.output);
-  assert.match(result.output, /Ran 8 tests/);
+  assert.match(result.output, /Ran 9 tests/);
   assert.doesNotMatch(result.output, /skipped/);
   assert.ok(!result.output.includes("sk-upstream-python-canary"), "no upstream credential in any output");
 });

@@ -254,3 +254,13 @@ class SwitchboardClient:
             filter=usage_service_pb2.UsageFilter(**filters), group_by=_GROUP_BY[group_by]
         )
         return self._call(self.usage_service.SummarizeUsage, request)
+
+    def watch_usage(self, **filters: str) -> Iterator[usage_service_pb2.UsageRecord]:
+        """UsageService.WatchUsage: ledger records as they are written (no timeout: it runs until closed)."""
+        request = usage_service_pb2.WatchUsageRequest(filter=usage_service_pb2.UsageFilter(**filters))
+        try:
+            for response in self.usage_service.WatchUsage(request, metadata=self._metadata):
+                if response.HasField("record"):  # the first message only opens the stream
+                    yield response.record
+        except grpc.RpcError as error:
+            raise _wrap(error) from None

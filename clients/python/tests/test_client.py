@@ -6,6 +6,7 @@ Run: /usr/bin/python3 -m unittest discover -s clients/python/tests
 
 import os
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -86,6 +87,26 @@ class ClientTest(unittest.TestCase):
         summary = self.client.usage_summary("model")
         groups = {entry.group for entry in summary.summaries}
         self.assertIn("mock-gpt", groups)
+
+    def test_watch_usage_sees_a_new_record(self) -> None:
+        stream = self.client.watch_usage(model="mock-gpt")
+        seen = []
+
+        def read() -> None:
+            for record in stream:
+                seen.append(record)
+                return
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        for _ in range(20):  # the subscription starts asynchronously: keep asking until a record arrives
+            self.client.chat("mock-gpt", MESSAGES)
+            reader.join(0.25)
+            if seen:
+                break
+        self.assertTrue(seen, "a usage record arrived on the live feed")
+        self.assertEqual(seen[0].model_group, "mock-gpt", str(seen[0]))
+        stream.close()
 
     def test_embeddings_as_float_lists(self) -> None:
         model = os.environ.get("SWITCHBOARD_EMBED_MODEL")
