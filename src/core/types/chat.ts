@@ -4,6 +4,8 @@
  * most callers already speak; provider-specific knobs travel in `providerOptions`.
  */
 
+import type { CacheDirectives } from "../chat/response-cache.js";
+
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
 
 /** Provider-specific extras attached to a message, part or tool (e.g. Anthropic `cache_control`). */
@@ -163,6 +165,8 @@ export interface ChatRequest {
    * Anthropic Messages surface's top-level `cache_control`, `service_tier: "standard_only"`, betas).
    */
   nativeOnly?: NativeOnly;
+  /** Per-request response-cache controls (LiteLLM's `cache` body field); never sent upstream. */
+  cache?: CacheDirectives;
 }
 
 /**
