@@ -43,6 +43,8 @@ const ALLOWED: Record<string, string[]> = {
   observability: ["core"],
   // Stored OpenAI Responses (conversation state) over the gateway's database.
   responses: ["store"],
+  // The response cache: implements the core's ResponseCache port; only app.ts imports it.
+  cache: ["core"],
 };
 
 describe("dependencies point one way (STYLE: core <- router, providers; edges over core)", () => {
