@@ -1,4 +1,5 @@
 import type { Deployment } from "../core/types/deployment.js";
+import type { CacheConfig } from "./cache-config.js";
 
 /**
  * The resolved configuration the process runs on: parsed once at startup (load-config.ts) and passed down. Every
@@ -23,6 +24,8 @@ export interface GatewayConfig {
   dropParams: boolean;
   router: RouterConfig;
   litellmSettings: LitellmSettings;
+  /** The response cache (`litellm_settings.cache: true` + `cache_params`); undefined: off. docs/caching.md. */
+  cache: CacheConfig | undefined;
   /** One line per ignored LiteLLM key or questionable setting; main prints them at startup. Never holds values. */
   warnings: string[];
 }

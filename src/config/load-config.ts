@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from "yaml";
 import type { Deployment } from "../core/types/deployment.js";
 import { buildBudgetSettings } from "./budget-settings.js";
 import { buildDeployments } from "./build-deployments.js";
+import { buildCacheConfig } from "./cache-config.js";
 import { ConfigError } from "./config-error.js";
 import type { EnvLookup } from "./config-leaves.js";
 import { buildEmbeddedDeployments } from "./embedded-default.js";
@@ -144,6 +145,7 @@ function assemble(
   const server = buildServer(general, options, problems);
   const redisUrl = buildRedisUrl(raw.router_settings, env, problems);
   const budgets = buildBudgetSettings(raw.litellm_settings, general, problems);
+  const cache = buildCacheConfig(raw.litellm_settings, redisUrl, problems, warnings);
   if (problems.length > 0) {
     throw new ConfigError(problems, source.kind === "file" ? source.path : undefined);
   }
@@ -161,6 +163,7 @@ function assemble(
     dropParams: litellmSettings.dropParams,
     router: buildRouterConfig(raw.router_settings, litellmSettings),
     litellmSettings,
+    cache,
     warnings,
   };
 }
