@@ -146,6 +146,8 @@ export const chatCompletionRequestSchema = z.looseObject({
   // LiteLLM's per-request routing fields: model groups to fall back to, and a per-attempt timeout in seconds.
   fallbacks: z.array(z.string().min(1).max(512)).max(10).optional(),
   timeout: z.number().gt(0).max(3600).optional(),
+  // LiteLLM's per-request response-cache controls (checked by the core's parseCacheDirectives); never sent upstream.
+  cache: z.unknown().optional(),
 });
 
 export type ChatCompletionRequestBody = z.infer<typeof chatCompletionRequestSchema>;

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { parseInlineDataUrl } from "../core/chat/inline-data-url.js";
+import { parseCacheDirectives } from "../core/chat/response-cache.js";
 import { invalidRequest } from "../core/errors/gateway-error.js";
 import type {
   ChatRequest,
@@ -318,6 +319,7 @@ export function fromOpenAIRequestBySchema(body: object): { request: ChatRequest;
       ...(parsed.timeout !== undefined ? { timeoutMs: Math.round(parsed.timeout * 1000) } : {}),
     };
   }
+  if (parsed.cache !== undefined) request.cache = parseCacheDirectives(parsed.cache, "cache");
   let passthrough: Record<string, unknown> | undefined;
   for (const key of Object.keys(parsed)) {
     if (KNOWN_TOP_LEVEL_KEYS.has(key)) continue;
