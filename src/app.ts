@@ -2,6 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { ChatService } from "../gen/switchboard/v1/chat_service_pb.js";
 import { EmbeddingsService } from "../gen/switchboard/v1/embeddings_service_pb.js";
 import { type Authenticator, MasterKeyAuthenticator } from "./auth/authenticator.js";
+import { createResponseCache, type ResponseCacheSettings } from "./cache/index.js";
 import type { GatewayConfig } from "./config/gateway-config.js";
 import { authorizationInterceptor } from "./connect/authorization-interceptor.js";
 import { createChatService, type DeploymentStatusView } from "./connect/chat-service.js";
@@ -88,6 +89,8 @@ export interface AppOptions {
   observability?: ObservabilityOptions;
   /** The built admin console served at /ui (default: dist/console); false: no /ui routes. */
   console?: { dir?: string } | false;
+  /** The response cache (`litellm_settings.cache: true`, docs/caching.md); absent: off. */
+  cache?: ResponseCacheSettings;
 }
 
 export interface ObservabilityOptions {
@@ -154,6 +157,16 @@ export async function startApp(options: AppOptions): Promise<App> {
             ? { journalDepth: observability.readiness.journalDepth }
             : {}),
         });
+  const responseCache =
+    options.cache === undefined
+      ? undefined
+      : createResponseCache(options.cache, {
+          registry: metrics?.registry,
+          onStoreStateChange: (event) => {
+            if (event.available) logger.info({ cache: true }, `response cache: ${event.reason}`);
+            else logger.warn({ cache: true }, `response cache bypassed, its store fails: ${event.reason}`);
+          },
+        });
   const gateway = new ChatGateway(router, {
     catalog,
     dropParams: options.dropParams ?? false,
@@ -165,6 +178,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
     ...(metrics !== undefined ? { observer: metrics } : {}),
     ...(options.guardrails !== undefined ? { guardrails: options.guardrails } : {}),
+    ...(responseCache !== undefined ? { cache: responseCache.cache } : {}),
   });
   // Embeddings: the same router, catalog and metering as chat (core/embeddings).
   const embeddings = new EmbeddingsGateway(router, {
@@ -239,6 +253,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         await server.close(graceMs);
         await invoker.close();
         await stateStore.close();
+        await responseCache?.close();
         await readiness?.close();
         await ownResponseDatabase?.close();
         await options.onClose?.();

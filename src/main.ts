@@ -114,6 +114,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const secrets = [config.masterKey, ...urlPasswords(config.databaseUrl), ...urlPasswords(config.redisUrl)];
+  const cacheRedis = config.cache?.redis;
+  if (cacheRedis !== undefined)
+    secrets.push(...("url" in cacheRedis ? urlPasswords(cacheRedis.url) : [cacheRedis.password]));
   registerConfiguredSecrets(config.deployments, secrets);
   const logger = workerLogger(createLogger());
   if (!isClusterWorker()) for (const warning of config.warnings) logger.warn({ config: true }, warning);
@@ -193,6 +196,7 @@ async function main(argv: readonly string[]): Promise<number> {
     metering: usage.meter,
     // Built before the server starts: a guardrail that cannot be built stops the start (docs/guardrails.md).
     ...(config.guardrails.length > 0 ? { guardrails: await createGuardrails(config.guardrails) } : {}),
+    ...(config.cache !== undefined ? { cache: config.cache } : {}),
     // Stored responses (previous_response_id) live in the gateway's database, shared by every replica and worker.
     responses: { store: new SqlResponseStore(keys.database.db) },
     secrets,

@@ -1,4 +1,5 @@
 import type { Deployment } from "../core/types/deployment.js";
+import type { CacheConfig } from "./cache-config.js";
 import type { GuardrailConfig } from "./guardrail-config.js";
 
 /**
@@ -26,6 +27,8 @@ export interface GatewayConfig {
   litellmSettings: LitellmSettings;
   /** The top-level `guardrails:` list (docs/guardrails.md); empty when none are configured. */
   guardrails: GuardrailConfig[];
+  /** The response cache (`litellm_settings.cache: true` + `cache_params`); undefined: off. docs/caching.md. */
+  cache: CacheConfig | undefined;
   /** One line per ignored LiteLLM key or questionable setting; main prints them at startup. Never holds values. */
   warnings: string[];
 }

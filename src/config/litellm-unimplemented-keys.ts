@@ -97,8 +97,6 @@ export const UNIMPLEMENTED_LITELLM_KEYS: Readonly<
     modify_params: ignore("requests are never rewritten to fit a provider"),
     enable_preview_features: ignore("no preview features"),
     force_ipv4: ignore("address family follows the system resolver"),
-    cache: ignore("response caching is not supported"),
-    cache_params: ignore("response caching is not supported"),
     disable_end_user_cost_tracking: ignore("end-user cost tracking is not supported"),
     disable_end_user_cost_tracking_prometheus_only: ignore("end-user cost tracking is not supported"),
     key_generation_settings: ignore("key generation rules come from the keys service"),

@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from "yaml";
 import type { Deployment } from "../core/types/deployment.js";
 import { buildBudgetSettings } from "./budget-settings.js";
 import { buildDeployments } from "./build-deployments.js";
+import { buildCacheConfig } from "./cache-config.js";
 import { ConfigError } from "./config-error.js";
 import type { EnvLookup } from "./config-leaves.js";
 import { buildEmbeddedDeployments } from "./embedded-default.js";
@@ -148,6 +149,7 @@ function assemble(
   // A custom guardrail's module path is relative to the config file, as a reader of the file expects.
   const guardrailBase = source.kind === "file" && source.path !== "(inline)" ? dirname(source.path) : cwd;
   const guardrails = buildGuardrails(raw.guardrails ?? [], guardrailBase, problems);
+  const cache = buildCacheConfig(raw.litellm_settings, redisUrl, problems, warnings);
   if (problems.length > 0) {
     throw new ConfigError(problems, source.kind === "file" ? source.path : undefined);
   }
@@ -166,6 +168,7 @@ function assemble(
     router: buildRouterConfig(raw.router_settings, litellmSettings),
     litellmSettings,
     guardrails,
+    cache,
     warnings,
   };
 }

@@ -24,6 +24,9 @@ export const ROUTING_STRATEGIES = [
   "cost-based-routing",
 ] as const;
 
+/** `cache_params.type` values Switchboard serves (LiteLLM's semantic, S3, GCS and disk caches are not). */
+export const CACHE_TYPES = ["local", "redis"] as const;
+
 /** Collects the ignored LiteLLM keys met during one parse: section → key → how many times. */
 export type IgnoredKeyCollector = Map<ConfigSection, Map<string, number>>;
 
@@ -150,7 +153,34 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     model_info: absentIfNull(modelInfo),
   });
 
+  // Response caching (docs/caching.md): LiteLLM's cache_params names, plus Switchboard's marked below.
+  const cacheParams = nested("litellm_settings.cache_params", {
+    type: leaf.oneOf(CACHE_TYPES).optional(),
+    host: leaf.string().optional(),
+    port: leaf.port().optional(),
+    password: leaf.string().optional(),
+    username: leaf.string().optional(),
+    db: leaf.count().optional(),
+    namespace: leaf.string().optional(),
+    ttl: leaf.positive().optional(),
+    default_in_memory_ttl: leaf.positive().optional(),
+    default_in_redis_ttl: leaf.positive().optional(),
+    socket_timeout: leaf.positive().optional(),
+    max_connections: leaf.positiveCount().optional(),
+    supported_call_types: leaf.stringList().optional(),
+    mode: leaf.oneOf(["default_on", "default_off"] as const).optional(),
+    // Switchboard extensions.
+    redis_url: leaf.string().optional(),
+    scope: leaf.oneOf(["key", "team", "shared"] as const).optional(),
+    cache_nondeterministic: leaf.boolean().optional(),
+    max_entry_bytes: leaf.positiveCount().optional(),
+    max_memory_bytes: leaf.positiveCount().optional(),
+    coalesce_wait_seconds: leaf.nonNegative().optional(),
+  });
+
   const litellmSettings = section("litellm_settings", {
+    cache: leaf.boolean().optional(),
+    cache_params: absentIfNull(cacheParams),
     drop_params: leaf.boolean().optional(),
     num_retries: leaf.count().optional(),
     request_timeout: leaf.positive().optional(),
@@ -254,6 +284,7 @@ export type RawModelInfo = NonNullable<RawModelEntry["model_info"]>;
 export type RawRouterSettings = NonNullable<RawConfig["router_settings"]>;
 export type RawLitellmSettings = NonNullable<RawConfig["litellm_settings"]>;
 export type RawGeneralSettings = NonNullable<RawConfig["general_settings"]>;
+export type RawCacheParams = NonNullable<RawLitellmSettings["cache_params"]>;
 export type RawFallbackList = NonNullable<RawRouterSettings["fallbacks"]>;
 
 /** An optional section that may also be written as an empty YAML key (`general_settings:` → null). */

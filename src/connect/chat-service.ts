@@ -15,8 +15,9 @@ import {
 import type { ChatGateway } from "../core/chat/chat-gateway.js";
 import type { ChatContext } from "../core/chat/dispatcher.js";
 import { mayUseModel } from "../core/chat/model-access.js";
+import { type CacheInfo, mergeCacheDirectives, parseCacheHeader } from "../core/chat/response-cache.js";
 import { GatewayError, invalidRequest } from "../core/errors/gateway-error.js";
-import type { ChatEvent } from "../core/types/chat.js";
+import type { ChatEvent, ChatRequest } from "../core/types/chat.js";
 import type { Principal } from "../core/types/principal.js";
 import type { RoutingInfo } from "../core/types/routing.js";
 import { toConnectError } from "./connect-error.js";
@@ -59,9 +60,17 @@ export async function completeChat(
   gateway: ChatGateway,
   request: CompleteRequest,
   chat: ChatContext,
-): Promise<{ message: CompleteResponse; routing: RoutingInfo }> {
-  const { response, routing } = await gateway.complete(fromProtoChatRequest(request.request), chat);
-  return { message: toProtoCompleteResponse(response, routing, `chatcmpl-${chat.requestId}`), routing };
+  cacheHeader?: string | null,
+): Promise<{ message: CompleteResponse; routing: RoutingInfo; cache: CacheInfo | undefined }> {
+  const { response, routing, cache } = await gateway.complete(
+    withCacheHeader(fromProtoChatRequest(request.request), cacheHeader),
+    chat,
+  );
+  return {
+    message: toProtoCompleteResponse(response, routing, `chatcmpl-${chat.requestId}`),
+    routing,
+    cache,
+  };
 }
 
 /** One deployment's routing state as the router's state store reports it (app.ts reads it). */
@@ -95,6 +104,24 @@ function pageSizeOf(pageSize: number): number {
 function nextPageToken(nextOffset: number, total: number): string {
   return nextOffset < total ? Buffer.from(`o${nextOffset}`).toString("base64url") : "";
 }
+/** The `x-switchboard-cache` request header's directives (the RPC form of REST's `cache` body field). */
+function withCacheHeader(request: ChatRequest, header: string | null | undefined): ChatRequest {
+  if (header === null || header === undefined) return request;
+  const directives = mergeCacheDirectives(undefined, parseCacheHeader(header, CACHE_HEADER));
+  if (directives !== undefined) request.cache = directives;
+  return request;
+}
+
+/** `x-litellm-cache-key` and `x-litellm-cache-hit` response headers (as over REST) when the cache applied. */
+export function cacheResponseHeaders(cache: CacheInfo | undefined): [string, string][] {
+  if (cache === undefined) return [];
+  return [
+    ["x-litellm-cache-key", cache.key],
+    ["x-litellm-cache-hit", cache.hit ? "true" : "false"],
+  ];
+}
+
+export const CACHE_HEADER = "x-switchboard-cache";
 
 /** The Chat service: proto in, the same core as REST, proto out. Nothing provider-specific here. */
 export function createChatService(
@@ -104,9 +131,15 @@ export function createChatService(
   return {
     async complete(request, context) {
       try {
-        const { message, routing } = await completeChat(gateway, request, chatContext(context));
+        const { message, routing, cache } = await completeChat(
+          gateway,
+          request,
+          chatContext(context),
+          context.requestHeader.get(CACHE_HEADER),
+        );
         context.responseHeader.set("x-switchboard-deployment", routing.deployment);
         context.responseHeader.set("x-switchboard-provider", routing.provider);
+        for (const [name, value] of cacheResponseHeaders(cache)) context.responseHeader.set(name, value);
         return message;
       } catch (error) {
         throw toConnectError(error);
@@ -117,7 +150,12 @@ export function createChatService(
       let iterator: AsyncIterator<ChatEvent[]> | undefined;
       try {
         const chat = chatContext(context);
-        const committed = await gateway.stream(fromProtoChatRequest(request.request), chat);
+        const committed = await gateway.stream(
+          withCacheHeader(fromProtoChatRequest(request.request), context.requestHeader.get(CACHE_HEADER)),
+          chat,
+        );
+        for (const [name, value] of cacheResponseHeaders(committed.cache))
+          context.responseHeader.set(name, value);
         let id = `chatcmpl-${chat.requestId}`;
         let model = committed.routing.model;
         // The first batch (already received: the stream is committed) names the response; read it before the

@@ -17,7 +17,7 @@ import type { Principal } from "../core/types/principal.js";
 import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
 import { authenticateCall, authorizeRoute, requestIdOf } from "./call-auth.js";
-import { completeChat } from "./chat-service.js";
+import { CACHE_HEADER, cacheResponseHeaders, completeChat } from "./chat-service.js";
 import { toConnectError } from "./connect-error.js";
 import { decodeErrorAsInvalidArgument } from "./decode-errors.js";
 
@@ -231,7 +231,12 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
           timeout.timeoutMs,
         );
       }
-      const { message, routing } = await completeChat(gateway, input, chat);
+      const { message, routing, cache } = await completeChat(
+        gateway,
+        input,
+        chat,
+        single(headers[CACHE_HEADER]),
+      );
       const bytes = serialization.getO(binary).serialize(message);
       settled = true;
       const responseHeaders: OutgoingHttpHeaders = {
@@ -240,6 +245,7 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
         "x-request-id": requestId,
         "x-switchboard-deployment": routing.deployment,
         "x-switchboard-provider": routing.provider,
+        ...Object.fromEntries(cacheResponseHeaders(cache)),
       };
       if (wire === "grpc") {
         response.writeHead(200, responseHeaders);

@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { ChatContext, CommittedStream } from "../core/chat/dispatcher.js";
 import { toGatewayError } from "../core/errors/gateway-error.js";
 import type { ChatRequest } from "../core/types/chat.js";
+import { applyCacheHeader, cacheHeaders } from "./cache-headers.js";
 import { fromOpenAIRequest } from "./from-openai.js";
 import { type HttpResponse, readJsonBody, sendJson } from "./http-io.js";
 import { meteringHeaders } from "./metering-headers.js";
@@ -55,6 +56,7 @@ export async function openEventStream(
     ...(httpRequest.httpVersionMajor === 1 ? { connection: "keep-alive" } : {}),
     ...routingHeaders(committed.routing, requestId),
     ...meteringHeaders(committed.metering),
+    ...cacheHeaders(committed.cache),
     ...extraHeaders,
   });
   return committed;
@@ -65,6 +67,7 @@ export async function handleChatCompletions(context: RestContext): Promise<numbe
   const { request: httpRequest, response, deps, requestId } = context;
   const body = await readJsonBody(httpRequest, deps.maxBodyBytes);
   const { request, stream } = fromOpenAIRequest(body);
+  applyCacheHeader(request, httpRequest);
   context.log.model = request.model;
   context.log.stream = stream;
   const abort = callerGone(response);
@@ -77,12 +80,13 @@ export async function handleChatCompletions(context: RestContext): Promise<numbe
   };
 
   if (!stream) {
-    const { response: result, routing, metering } = await deps.gateway.complete(request, chat);
+    const { response: result, routing, metering, cache } = await deps.gateway.complete(request, chat);
     context.log.deployment = routing.deployment;
     context.log.provider = routing.provider;
     sendJson(response, 200, toOpenAIResponse(result, `chatcmpl-${requestId}`), {
       ...routingHeaders(routing, requestId),
       ...meteringHeaders(metering),
+      ...cacheHeaders(cache),
     });
     return 200;
   }

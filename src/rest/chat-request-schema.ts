@@ -149,6 +149,8 @@ export const chatCompletionRequestSchema = z.looseObject({
   timeout: z.number().gt(0).max(3600).optional(),
   // docs/guardrails.md: guardrails to turn on (or off, where allowed) for this request; never sent upstream.
   guardrails: guardrailsFieldSchema.optional(),
+  // LiteLLM's per-request response-cache controls (checked by the core's parseCacheDirectives); never sent upstream.
+  cache: z.unknown().optional(),
 });
 
 export type ChatCompletionRequestBody = z.infer<typeof chatCompletionRequestSchema>;

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { parseInlineDataUrl } from "../core/chat/inline-data-url.js";
+import { parseCacheDirectives } from "../core/chat/response-cache.js";
 import { invalidRequest } from "../core/errors/gateway-error.js";
 import type {
   ChatRequest,
@@ -320,6 +321,7 @@ export function fromOpenAIRequestBySchema(body: object): { request: ChatRequest;
     };
   }
   if (parsed.guardrails !== undefined) request.guardrails = guardrailSelectionOf(parsed.guardrails);
+  if (parsed.cache !== undefined) request.cache = parseCacheDirectives(parsed.cache, "cache");
   let passthrough: Record<string, unknown> | undefined;
   for (const key of Object.keys(parsed)) {
     if (KNOWN_TOP_LEVEL_KEYS.has(key)) continue;

@@ -177,6 +177,16 @@ MIGRATIONS["0004_usage_response_id"] = {
   },
 };
 
+MIGRATIONS["0005_usage_saved_cost"] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // Response-cache hits (src/cache/): what the stored answer cost when it was first produced.
+    await db.schema.alterTable("sb_usage").addColumn("saved_cost_usd", "double precision").execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable("sb_usage").dropColumn("saved_cost_usd").execute();
+  },
+};
+
 class InCodeMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return MIGRATIONS;

@@ -50,6 +50,8 @@ export interface UsageTable {
   status: string;
   stream: number;
   cache_status: string;
+  /** Cache hits: the stored answer's original cost (migration 0004); null otherwise. */
+  saved_cost_usd: number | null;
   started_at: string;
   ended_at: string;
 }

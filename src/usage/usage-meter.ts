@@ -2,6 +2,7 @@ import type { ModelCatalog } from "../core/catalog/model-catalog.js";
 import type { ResolvedRequest } from "../core/catalog/resolved-request.js";
 import type { ChatContext } from "../core/chat/dispatcher.js";
 import type {
+  AdmitOptions,
   BilledUsage,
   Metering,
   MeterOutcome,
@@ -65,8 +66,21 @@ export class UsageMeter implements Metering {
     this.unpriced = new UnpricedWarnings({ logger: options.logger });
   }
 
-  async admit(request: ChatRequest, context: ChatContext): Promise<MeterTicket> {
+  async admit(request: ChatRequest, context: ChatContext, options?: AdmitOptions): Promise<MeterTicket> {
     const { principal } = context;
+    if (options?.cacheHit === true) {
+      // A cached answer costs nothing and uses no tokens: it counts against request-rate and parallel limits only.
+      const rateRules = limitRulesFor(principal, request.model).filter(
+        (rule) => rule.metric === "requests" || rule.metric === "parallel",
+      );
+      const demand = { requests: 1, tokens: 0, nanoDollars: 0 };
+      const lease = await this.options.limiter.reserve(
+        rateRules,
+        demand,
+        `key ${principal.display || principal.keyId}`,
+      );
+      return new Ticket(this, request, context, lease, snapshotOf(lease, demand));
+    }
     const rules = limitRulesFor(principal, request.model);
     if (this.proxyRule !== undefined) rules.push(this.proxyRule);
     if (principal.keyId !== "master" && principal.keyId !== "anonymous") {
@@ -408,6 +422,7 @@ class Ticket implements MeterTicket {
   }
 
   private async settleOnce(outcome: MeterOutcome): Promise<MeterReceipt> {
+    if (outcome.cacheHit !== undefined) return this.settleHit(outcome, outcome.cacheHit.savedCostUsd);
     const endedAt = new Date().toISOString();
     const now = performance.now();
     const accounted =
@@ -504,6 +519,49 @@ class Ticket implements MeterTicket {
     if (this.admission.budgetRemainingUsd !== undefined)
       receipt.budgetRemainingUsd = Math.max(0, this.admission.budgetRemainingUsd - nanoDollars / NANO);
     return receipt;
+  }
+
+  /**
+   * A cache hit: one ledger row (attempt 1, `cache_status` hit, no tokens, $0) naming what first served the answer
+   * and what it cost then (`saved_cost_usd`); the lease releases its request slot with nothing spent.
+   */
+  private async settleHit(outcome: MeterOutcome, savedCostUsd: number | undefined): Promise<MeterReceipt> {
+    const now = performance.now();
+    const routing = outcome.routing;
+    const { principal } = this.context;
+    const row: UsageRecord = {
+      requestId: this.context.requestId,
+      responseId: this.context.responseId ?? null,
+      attempt: 1,
+      keyId: principal.keyId,
+      teamId: principal.teamId ?? null,
+      userId: principal.userId ?? null,
+      modelGroup: routing?.modelGroup || this.request.model,
+      deployment: routing?.deployment ?? "",
+      provider: routing?.provider ?? "",
+      model: routing?.model ?? "",
+      promptTokens: 0,
+      completionTokens: 0,
+      cachedTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      totalTokens: 0,
+      costUsd: 0,
+      savedCostUsd: savedCostUsd ?? null,
+      usageEstimated: false,
+      latencyMs: round(now - outcome.startedAt),
+      ttftMs: outcome.firstTokenAt !== undefined ? round(outcome.firstTokenAt - outcome.startedAt) : null,
+      status: outcome.error !== undefined ? outcome.error.kind : outcome.cutShort ? "cut_short" : "ok",
+      stream: outcome.stream,
+      cacheStatus: "hit",
+      startedAt: new Date(this.startedAtMs).toISOString(),
+      endedAt: new Date().toISOString(),
+    };
+    await Promise.all([
+      this.meter.ledger.record([scrubbedRecord(row)]),
+      this.lease.release({ requests: 1, tokens: 0, nanoDollars: 0 }),
+    ]);
+    return { ...this.admission, costUsd: 0, priced: true, usageEstimated: false, usage: outcome.usage };
   }
 }
 

@@ -36,8 +36,10 @@ export interface UsageRecord {
   /** "ok", "cut_short", or the error kind that ended the attempt. */
   status: string;
   stream: boolean;
-  /** Response-cache status ("none" until a cache exists). */
+  /** Response-cache status: "none" (not served from the cache) or "hit". */
   cacheStatus: string;
+  /** For a cache hit: what the stored answer cost when it was first produced (null: unpriced, or not a hit). */
+  savedCostUsd?: number | null;
   /** ISO-8601 UTC with milliseconds (sorts as text on both databases). */
   startedAt: string;
   endedAt: string;

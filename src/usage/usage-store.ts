@@ -218,6 +218,7 @@ export const USAGE_COLUMNS: readonly (readonly [keyof UsageTable, keyof UsageRec
   ["status", "status", "value"],
   ["stream", "stream", "flag"],
   ["cache_status", "cacheStatus", "value"],
+  ["saved_cost_usd", "savedCostUsd", "value"],
   ["started_at", "startedAt", "value"],
   ["ended_at", "endedAt", "value"],
 ];
@@ -256,6 +257,8 @@ function fromRow(row: UsageTable): UsageRecord {
     status: row.status,
     stream: Number(row.stream) === 1,
     cacheStatus: row.cache_status,
+    savedCostUsd:
+      row.saved_cost_usd === null || row.saved_cost_usd === undefined ? null : Number(row.saved_cost_usd),
     startedAt: row.started_at,
     endedAt: row.ended_at,
   };

@@ -45,6 +45,8 @@ const ALLOWED: Record<string, string[]> = {
   responses: ["store"],
   // Guardrails implement the core's Guardrails port from the config's typed guardrail list.
   guardrails: ["core", "config"],
+  // The response cache: implements the core's ResponseCache port; only app.ts imports it.
+  cache: ["core"],
 };
 
 describe("dependencies point one way (STYLE: core <- router, providers; edges over core)", () => {

@@ -1,7 +1,7 @@
 import type { ModelCatalog, ModelGroup } from "../catalog/model-catalog.js";
 import { GatewayError, invalidRequest, toGatewayError } from "../errors/gateway-error.js";
 import { estimatePrompt } from "../estimate/token-estimate.js";
-import type { ChatEvent, ChatRequest, ChatResponse } from "../types/chat.js";
+import type { ChatEvent, ChatRequest, ChatResponse, Usage } from "../types/chat.js";
 import type { Attempt, RoutingInfo } from "../types/routing.js";
 import type { ChatContext, CommittedStream, Dispatcher, ModelDescriptor } from "./dispatcher.js";
 import { assertNoEgressFields } from "./forbidden-fields.js";
@@ -9,6 +9,7 @@ import { GuardrailError, type GuardrailRun, type Guardrails, type StreamGuard } 
 import type { BilledUsage, Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
 import type { RequestObserver, RequestSurface } from "./request-observer.js";
+import type { CachedAnswer, CacheInfo, CacheSession, ResponseCache } from "./response-cache.js";
 import { StreamTap } from "./stream-tap.js";
 import type { TokenCount, TokenCounter } from "./token-counter.js";
 import { validateChatRequest } from "./validate-chat-request.js";
@@ -36,6 +37,8 @@ export interface ChatGatewayOptions {
   servesCompletions?: (provider: string) => boolean;
   /** Pre-, during- and post-call checks and masking (src/guardrails); absent: none run. */
   guardrails?: Guardrails;
+  /** The exact-match response cache (src/cache); absent: every request goes upstream. */
+  cache?: ResponseCache;
 }
 
 export class ChatGateway {
@@ -76,8 +79,64 @@ export class ChatGateway {
     }
   }
 
+  /** The response cache's hook (unary): a hit is answered from the cache; a miss is answered, then stored. */
   private async completeAdmitted(request: ChatRequest, context: ChatContext): Promise<CompleteResult> {
     const guard = this.options.guardrails?.plan(request, context);
+    // Requests under guardrails bypass the cache: a stored answer must never skip a pre_call check.
+    const session =
+      guard === undefined ? await this.options.cache?.open(request, context, "complete") : undefined;
+    if (session === undefined) return this.completeUpstream(request, context, guard);
+    try {
+      if (session.hit?.mode === "complete") return await this.completeFromCache(request, context, session);
+      const result = await this.completeUpstream(request, context, undefined);
+      result.cache = { hit: false, key: session.key };
+      // A budget that capped max_tokens made this answer shorter than the key's request asks for: not stored.
+      if (result.metering?.maxTokensCapped !== undefined) return result;
+      session.fill({
+        mode: "complete",
+        response: result.response,
+        routing: result.routing,
+        costUsd: result.metering?.costUsd ?? result.response.usage?.costUsd,
+      });
+      return result;
+    } finally {
+      session.close();
+    }
+  }
+
+  /** A cache hit: $0, one `hit` row in the ledger (with the saved cost), rate limits only. */
+  private async completeFromCache(
+    request: ChatRequest,
+    context: ChatContext,
+    session: CacheSession,
+  ): Promise<CompleteResult> {
+    const answer = session.hit as Extract<CachedAnswer, { mode: "complete" }>;
+    const startedAt = performance.now();
+    const { response } = answer;
+    if (response.usage !== undefined) response.usage.costUsd = 0;
+    const routing: RoutingInfo = { ...answer.routing, attempts: [] };
+    const result: CompleteResult = { response, routing, cache: { hit: true, key: session.key } };
+    const metering = this.options.metering;
+    if (metering !== undefined) {
+      const ticket = await metering.admit(request, context, { cacheHit: true });
+      result.metering = await ticket.settle({
+        attempts: [],
+        routing,
+        usage: response.usage,
+        cutShort: false,
+        stream: false,
+        startedAt,
+        cacheHit: { savedCostUsd: answer.costUsd },
+      });
+    }
+    return result;
+  }
+
+  private async completeUpstream(
+    request: ChatRequest,
+    context: ChatContext,
+    guard: GuardrailRun | undefined,
+  ): Promise<CompleteResult> {
     const metering = this.options.metering;
     if (metering === undefined) {
       const result =
@@ -170,12 +229,62 @@ export class ChatGateway {
     }
   }
 
+  /** The response cache's hook (streams): a hit replays the recorded batches; a miss is recorded as it passes. */
   private async streamAdmitted(
     request: ChatRequest,
     context: ChatContext,
     observed: ObservedStream | undefined,
   ): Promise<CommittedStream> {
     const guard = this.options.guardrails?.plan(request, context);
+    // Requests under guardrails bypass the cache: a stored answer must never skip a pre_call check.
+    const session =
+      guard === undefined ? await this.options.cache?.open(request, context, "stream") : undefined;
+    if (session === undefined) return this.streamUpstream(request, context, observed, guard);
+    let committed: CommittedStream;
+    try {
+      if (session.hit?.mode === "stream")
+        return await this.streamFromCache(request, context, observed, session);
+      committed = await this.streamUpstream(request, context, observed, undefined);
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    if (committed.metering?.maxTokensCapped !== undefined) {
+      session.close();
+      return { ...committed, cache: { hit: false, key: session.key } };
+    }
+    return {
+      ...committed,
+      cache: { hit: false, key: session.key },
+      events: recordStream(committed.events, session, committed.routing),
+    };
+  }
+
+  private async streamFromCache(
+    request: ChatRequest,
+    context: ChatContext,
+    observed: ObservedStream | undefined,
+    session: CacheSession,
+  ): Promise<CommittedStream> {
+    const answer = session.hit as Extract<CachedAnswer, { mode: "stream" }>;
+    const startedAt = performance.now();
+    const ticket = await this.options.metering?.admit(request, context, { cacheHit: true });
+    const routing: RoutingInfo = { ...answer.routing, attempts: [] };
+    const cache: CacheInfo = { hit: true, key: session.key };
+    return {
+      routing,
+      cache,
+      ...(ticket !== undefined ? { metering: ticket.admission } : {}),
+      events: replayStream(answer, routing, startedAt, ticket, observed && { ...observed, routing }),
+    };
+  }
+
+  private async streamUpstream(
+    request: ChatRequest,
+    context: ChatContext,
+    observed: ObservedStream | undefined,
+    guard: GuardrailRun | undefined,
+  ): Promise<CommittedStream> {
     const metering = this.options.metering;
     if (metering === undefined) {
       const committed =
@@ -430,7 +539,92 @@ function generatedBytesOf(response: ChatResponse): number {
   return bytes;
 }
 
-type CompleteResult = { response: ChatResponse; routing: RoutingInfo; metering?: MeterReceipt };
+type CompleteResult = {
+  response: ChatResponse;
+  routing: RoutingInfo;
+  metering?: MeterReceipt;
+  cache?: CacheInfo;
+};
+
+/**
+ * A stream on a cache miss: every batch goes to the session as the caller receives it; only a stream that ended
+ * complete (no error, no choice finished with `error`, the caller read to the end) is stored.
+ */
+async function* recordStream(
+  source: AsyncIterable<ChatEvent[]>,
+  session: CacheSession,
+  routing: RoutingInfo,
+): AsyncGenerator<ChatEvent[]> {
+  let complete = true;
+  let costUsd: number | undefined;
+  let ended = false;
+  try {
+    for await (const batch of source) {
+      for (const event of batch) {
+        if (event.type === "finish" && event.reason === "error") complete = false;
+        else if (event.type === "usage") costUsd = event.usage.costUsd;
+      }
+      session.record(batch);
+      yield batch;
+    }
+    ended = true;
+  } finally {
+    if (ended && complete) session.finishStream(routing, costUsd);
+    session.close();
+  }
+}
+
+/**
+ * A cache hit as a stream: the recorded batches, one by one as they were first sent (the last one's usage at $0),
+ * then settlement as one `hit` row and the observer's end, whether the caller read to the end or not.
+ */
+async function* replayStream(
+  answer: Extract<CachedAnswer, { mode: "stream" }>,
+  routing: RoutingInfo,
+  startedAt: number,
+  ticket: MeterTicket | undefined,
+  observed: ObservedStream | undefined,
+): AsyncGenerator<ChatEvent[]> {
+  let usage: Usage | undefined;
+  let firstTokenAt: number | undefined;
+  let finished = false;
+  try {
+    for (const batch of answer.batches) {
+      for (const event of batch) {
+        if (event.type === "usage") {
+          event.usage.costUsd = 0;
+          usage = event.usage;
+        }
+      }
+      firstTokenAt ??= performance.now();
+      yield batch;
+    }
+    finished = true;
+  } finally {
+    await ticket?.settle({
+      attempts: [],
+      routing,
+      usage,
+      cutShort: !finished,
+      stream: true,
+      startedAt,
+      ...(firstTokenAt !== undefined ? { firstTokenAt } : {}),
+      cacheHit: { savedCostUsd: answer.costUsd },
+    });
+    observed?.observer.onEnd({
+      surface: observed.surface,
+      stream: true,
+      modelGroup: observed.modelGroup,
+      startedAt: observed.startedAt,
+      endedAt: performance.now(),
+      firstTokenAt,
+      routing,
+      usage,
+      costUsd: 0,
+      error: finished ? undefined : new GatewayError("cancelled", "The caller stopped reading the stream."),
+    });
+  }
+}
 
 /** What the relay needs to tell the observer how a committed stream ended. */
 interface ObservedStream {

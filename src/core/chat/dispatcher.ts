@@ -5,6 +5,7 @@ import type { Principal } from "../types/principal.js";
 import type { Attempt, RoutingInfo } from "../types/routing.js";
 import type { MeterSnapshot } from "./metering.js";
 import type { RequestSurface } from "./request-observer.js";
+import type { CacheInfo } from "./response-cache.js";
 
 /** Per-request facts the edges hand to the core. */
 export interface ChatContext {
@@ -33,6 +34,8 @@ export interface CommittedStream {
   events: AsyncIterable<ChatEvent[]>;
   /** Spend and limits at admission, for the edges' response headers (set by the gateway's metering). */
   metering?: MeterSnapshot;
+  /** Set when the response cache applied: a replayed hit, or a miss being recorded. */
+  cache?: CacheInfo;
 }
 
 /** What the router must give the core. */

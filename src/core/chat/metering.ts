@@ -15,7 +15,15 @@ export interface Metering {
    * rpm and a parallel slot). Throws a GatewayError of kind `rate_limited` or `budget_exceeded` when any limit
    * would be exceeded; then nothing stays reserved.
    */
-  admit(request: ChatRequest, context: ChatContext): Promise<MeterTicket>;
+  admit(request: ChatRequest, context: ChatContext, options?: AdmitOptions): Promise<MeterTicket>;
+}
+
+export interface AdmitOptions {
+  /**
+   * The answer comes from the response cache: it counts against request-rate and parallel limits only (no tokens,
+   * no dollars are reserved), and settles as one `hit` row at $0 with the cost it saved.
+   */
+  cacheHit?: boolean;
 }
 
 /** One admitted request's reservation, a lease that expires by itself if the process dies. */
@@ -60,6 +68,8 @@ export interface MeterOutcome {
   /** performance.now() marks. */
   startedAt: number;
   firstTokenAt?: number;
+  /** Served from the response cache: one ledger row, $0, with what the stored answer cost (`savedCostUsd`). */
+  cacheHit?: { savedCostUsd: number | undefined };
 }
 
 export interface MeterSnapshot {

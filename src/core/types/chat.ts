@@ -6,6 +6,8 @@ import type { TextCompletion } from "../completions/text-completion.js";
  * most callers already speak; provider-specific knobs travel in `providerOptions`.
  */
 
+import type { CacheDirectives } from "../chat/response-cache.js";
+
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
 
 /** Provider-specific extras attached to a message, part or tool (e.g. Anthropic `cache_control`). */
@@ -172,6 +174,8 @@ export interface ChatRequest {
   nativeOnly?: NativeOnly;
   /** A legacy text completion (`/v1/completions`): served only by a provider's `completions` adapter. */
   textCompletion?: TextCompletion;
+  /** Per-request response-cache controls (LiteLLM's `cache` body field); never sent upstream. */
+  cache?: CacheDirectives;
 }
 
 /**

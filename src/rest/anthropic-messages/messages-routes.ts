@@ -1,5 +1,6 @@
 import type { ChatContext } from "../../core/chat/dispatcher.js";
 import { invalidRequest, toGatewayError } from "../../core/errors/gateway-error.js";
+import { applyCacheHeader, cacheHeaders } from "../cache-headers.js";
 import { callerGone, openEventStream, write } from "../chat-completions.js";
 import { header, readJsonBody, sendJson } from "../http-io.js";
 import { meteringHeaders } from "../metering-headers.js";
@@ -59,18 +60,20 @@ export async function handleMessages(context: RestContext): Promise<number> {
   const headers = readMessagesHeaders(context);
   const body = await readJsonBody(httpRequest, deps.maxBodyBytes);
   const { request, stream } = fromAnthropicMessages(body, headers);
+  applyCacheHeader(request, httpRequest);
   context.log.model = request.model;
   context.log.stream = stream;
   const abort = callerGone(response);
   const chat = chatContext(context, abort.signal);
 
   if (!stream) {
-    const { response: result, routing, metering } = await deps.gateway.complete(request, chat);
+    const { response: result, routing, metering, cache } = await deps.gateway.complete(request, chat);
     context.log.deployment = routing.deployment;
     context.log.provider = routing.provider;
     sendJson(response, 200, toAnthropicMessage(result, requestId), {
       ...routingHeaders(routing, requestId),
       ...meteringHeaders(metering),
+      ...cacheHeaders(cache),
       "request-id": requestId,
     });
     return 200;

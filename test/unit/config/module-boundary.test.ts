@@ -18,6 +18,8 @@ test("src/config imports only core/types, core/errors, core/catalog (the model c
         ALLOWED_PACKAGES.has(specifier) ||
         /^\.\/[a-z0-9-]+\.js$/.test(specifier) ||
         /^\.\.\/core\/(types|errors|catalog)\/[a-z0-9-]+\.js$/.test(specifier) ||
+        // The request surfaces a cache setting names (`supported_call_types`) are the core observer's type.
+        specifier === "../core/chat/request-observer.js" ||
         // Generic leaf helpers every room may import (STYLE: durations live in src/shared/).
         /^\.\.\/shared\/[a-z0-9-]+\.js$/.test(specifier);
       if (!allowed) offending.push(`${name}: ${specifier}`);

@@ -85,8 +85,8 @@ describe("LiteLLM keys we knowingly do not implement", () => {
   - model_name: c
     litellm_params: { model: openai/o3, tags: [z] }
 litellm_settings:
-  cache: true
-  cache_params: { type: redis, password: os.environ/NOT_SET_ANYWHERE }
+  success_callback: [langfuse]
+  modify_params: os.environ/NOT_SET_ANYWHERE
 router_settings:
   enable_tag_filtering: true
 general_settings:
@@ -101,8 +101,8 @@ callback_settings:
       "model_list[*].litellm_params.tags",
       "model_list[*].litellm_params.mock_response",
       "model_list[*].model_info.team_id",
-      "litellm_settings.cache",
-      "litellm_settings.cache_params",
+      "litellm_settings.success_callback",
+      "litellm_settings.modify_params",
       "router_settings.enable_tag_filtering",
       "general_settings.custom_auth",
       "general_settings.alerting",
