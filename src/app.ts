@@ -16,6 +16,9 @@ import type { DeploymentFacts } from "./core/chat/dispatcher.js";
 import type { Guardrails } from "./core/chat/guardrail-port.js";
 import type { Metering } from "./core/chat/metering.js";
 import { EmbeddingsGateway } from "./core/embeddings/embeddings-gateway.js";
+import { moderationOperation } from "./core/moderations/moderation-operation.js";
+import { OperationGateway, type OperationGatewayOptions } from "./core/operations/operation-gateway.js";
+import { rerankOperation } from "./core/rerank/rerank-operation.js";
 import type { Deployment } from "./core/types/deployment.js";
 import { createLogger, type Logger } from "./logging/logger.js";
 import { DeploymentChecks } from "./observability/deployment-checks.js";
@@ -187,6 +190,29 @@ export async function startApp(options: AppOptions): Promise<App> {
     dropParams: options.dropParams ?? false,
     ...(options.metering !== undefined ? { metering: options.metering } : {}),
   });
+  // Rerank and moderations: the same router, catalog and metering (core/operations).
+  const operationOptions: OperationGatewayOptions = {
+    catalog,
+    dropParams: options.dropParams ?? false,
+    ...(options.metering !== undefined ? { metering: options.metering } : {}),
+  };
+  const httpAdapter = (provider: string) => {
+    const adapter = getProvider(provider);
+    return adapter?.kind === "http" ? adapter : undefined;
+  };
+  const rerank = new OperationGateway(
+    router,
+    rerankOperation((provider) => httpAdapter(provider)?.rerank !== undefined, invoker.rerank.bind(invoker)),
+    operationOptions,
+  );
+  const moderations = new OperationGateway(
+    router,
+    moderationOperation(
+      (provider) => httpAdapter(provider)?.moderations !== undefined,
+      invoker.moderate.bind(invoker),
+    ),
+    operationOptions,
+  );
   const authenticator =
     options.authenticator ?? new MasterKeyAuthenticator(options.masterKey.hash, options.masterKey.display);
   const health: HealthState = { ready: true };
@@ -197,7 +223,17 @@ export async function startApp(options: AppOptions): Promise<App> {
     retentionMs: (options.responses?.retentionDays ?? DEFAULT_RESPONSE_RETENTION_DAYS) * 86_400_000,
   };
   const rest = new RestShim(
-    { gateway, embeddings, authenticator, logger, maxBodyBytes: options.maxBodyBytes, health, responses },
+    {
+      gateway,
+      embeddings,
+      rerank,
+      moderations,
+      authenticator,
+      logger,
+      maxBodyBytes: options.maxBodyBytes,
+      health,
+      responses,
+    },
     [
       // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
       ...withMatrixAccess([

@@ -5,7 +5,6 @@ import {
   sliceInput,
   type Vector,
 } from "../core/embeddings/embed-types.js";
-import type { EmbeddingAdapter } from "../core/embeddings/embedding-adapter.js";
 import { GatewayError, invalidRequest, toGatewayError } from "../core/errors/gateway-error.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type { AttemptLimits, HttpProviderAdapter } from "../core/types/provider.js";
@@ -20,29 +19,31 @@ function isNamespace(key: string, value: unknown, known: (id: string) => boolean
 }
 
 /**
- * Rejects `providerOptions` keys the provider's embedding translator does not read: a knob that would be ignored
- * is a 400 naming it, not a silent no-op. Other providers' namespaces pass (a fallback may use them).
+ * Rejects `providerOptions` keys a provider's translator for one operation does not read: a knob that would be
+ * ignored is a 400 naming it, not a silent no-op. Other providers' namespaces pass (a fallback may use them).
+ * Shared by embeddings and the other unary operations (operation-invoker.ts).
  */
-function checkOptions(
-  adapter: HttpProviderAdapter,
-  embeddings: EmbeddingAdapter,
-  request: EmbedRequest,
+export function checkOperationOptions(
+  providerId: string,
+  operation: string,
+  allowedKeys: readonly string[],
+  options: Record<string, unknown> | undefined,
+  dropParams: boolean,
   known: (id: string) => boolean,
 ): void {
-  const options = request.providerOptions;
   if (options === undefined) return;
-  const allowed = new Set(embeddings.options);
+  const allowed = new Set(allowedKeys);
   const check = (key: string, path: string) => {
-    if (!allowed.has(key) && request.dropParams !== true) {
+    if (!allowed.has(key) && !dropParams) {
       throw new GatewayError(
         "unsupported_parameter",
-        `'${path}' is not an embeddings option of provider '${adapter.id}'${allowed.size > 0 ? ` (it takes ${[...allowed].join(", ")})` : ""}.`,
-        { param: path, provider: adapter.id, reason: "unsupported_parameter" },
+        `'${path}' is not an ${operation} option of provider '${providerId}'${allowed.size > 0 ? ` (it takes ${[...allowed].join(", ")})` : ""}.`,
+        { param: path, provider: providerId, reason: "unsupported_parameter" },
       );
     }
   };
   for (const [key, value] of Object.entries(options)) {
-    if (key === adapter.id && typeof value === "object" && value !== null && !Array.isArray(value)) {
+    if (key === providerId && typeof value === "object" && value !== null && !Array.isArray(value)) {
       for (const inner of Object.keys(value)) check(inner, `provider_options.${key}.${inner}`);
     } else if (!isNamespace(key, value, known)) check(key, `provider_options.${key}`);
   }
@@ -77,7 +78,14 @@ export async function invokeEmbeddings(
       "input",
     );
   }
-  checkOptions(adapter, embeddings, request, known);
+  checkOperationOptions(
+    adapter.id,
+    "embeddings",
+    embeddings.options,
+    request.providerOptions,
+    request.dropParams === true,
+    known,
+  );
   const total = inputCount(request.input);
   const perCall = Math.max(1, embeddings.maxInputsPerCall(deployment));
   const batches: { start: number; end: number }[] = [];

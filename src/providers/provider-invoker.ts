@@ -1,5 +1,7 @@
 import type { EmbedRequest, EmbedResult } from "../core/embeddings/embed-types.js";
 import { GatewayError } from "../core/errors/gateway-error.js";
+import type { ModerationRequest, ModerationResult } from "../core/moderations/moderation-types.js";
+import type { RerankRequest, RerankResult } from "../core/rerank/rerank-types.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "../core/types/chat.js";
 import type { Deployment } from "../core/types/deployment.js";
 import type {
@@ -11,6 +13,7 @@ import type {
 import { anthropicCountTokensAdapter } from "./anthropic/anthropic-count-tokens.js";
 import { invokeEmbeddings } from "./embedding-invoker.js";
 import { forDeploymentProvider } from "./native-only.js";
+import { invokeOperation } from "./operation-invoker.js";
 import { getProvider } from "./registry.js";
 import {
   type AttemptLimits,
@@ -23,6 +26,11 @@ import {
 const COUNT_TOKENS_ADAPTERS: Readonly<Record<string, HttpProviderAdapter>> = {
   anthropic: anthropicCountTokensAdapter,
 };
+
+/** Provider ids (and their aliases) whose namespaced provider options belong to another provider. */
+function isKnownNamespace(id: string): boolean {
+  return getProvider(id) !== undefined || id === "google" || id === "vertex" || id === "openai_compatible";
+}
 
 /**
  * Runs one attempt against one deployment: finds its adapter and hands it to the executor (HTTP providers) or
@@ -148,9 +156,66 @@ export class ProviderInvoker implements AttemptInvoker {
       requestId,
       signal,
       limits,
-      (id) =>
-        getProvider(id) !== undefined || id === "google" || id === "vertex" || id === "openai_compatible",
+      isKnownNamespace,
     );
+  }
+
+  /** One rerank attempt: the provider's rerank translator through the executor (operation-invoker.ts). */
+  rerank(
+    deployment: Deployment,
+    request: RerankRequest,
+    requestId: string,
+    signal: AbortSignal,
+    limits: AttemptLimits,
+  ): Promise<RerankResult> {
+    const adapter = this.httpAdapterFor(deployment, "rerank");
+    return invokeOperation(
+      this.executor,
+      adapter,
+      adapter.rerank,
+      "rerank",
+      deployment,
+      request,
+      requestId,
+      signal,
+      limits,
+      isKnownNamespace,
+    );
+  }
+
+  /** One moderations attempt: the provider's moderations translator through the executor. */
+  moderate(
+    deployment: Deployment,
+    request: ModerationRequest,
+    requestId: string,
+    signal: AbortSignal,
+    limits: AttemptLimits,
+  ): Promise<ModerationResult> {
+    const adapter = this.httpAdapterFor(deployment, "moderations");
+    return invokeOperation(
+      this.executor,
+      adapter,
+      adapter.moderations,
+      "moderations",
+      deployment,
+      request,
+      requestId,
+      signal,
+      limits,
+      isKnownNamespace,
+    );
+  }
+
+  /** The deployment's HTTP adapter; the in-process mock serves chat only. */
+  private httpAdapterFor(deployment: Deployment, operation: string): HttpProviderAdapter {
+    const adapter = this.adapterFor(deployment);
+    if (adapter.kind === "local") {
+      throw new GatewayError("invalid_request", `Provider '${adapter.id}' has no ${operation} API.`, {
+        param: "model",
+        reason: "invalid_request",
+      });
+    }
+    return adapter;
   }
 
   close(): Promise<void> {

@@ -5,6 +5,9 @@ import { extractBearer } from "../auth/authenticator.js";
 import type { ChatGateway } from "../core/chat/chat-gateway.js";
 import type { EmbeddingsGateway } from "../core/embeddings/embeddings-gateway.js";
 import { GatewayError, toGatewayError } from "../core/errors/gateway-error.js";
+import type { ModerationRequest, ModerationResult } from "../core/moderations/moderation-types.js";
+import type { OperationGateway } from "../core/operations/operation-gateway.js";
+import type { RerankRequest, RerankResult } from "../core/rerank/rerank-types.js";
 import type { Principal } from "../core/types/principal.js";
 import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
@@ -14,7 +17,9 @@ import { handleCompletions } from "./completions.js";
 import { handleEmbeddings } from "./embeddings.js";
 import { type HttpRequest, type HttpResponse, header, sendError, sendJson } from "./http-io.js";
 import { handleGetModel, handleListModels } from "./models.js";
+import { handleModerations } from "./moderations.js";
 import { type ReadinessSource, readinessHandler } from "./observability-routes.js";
+import { handleRerank } from "./rerank.js";
 import * as responses from "./responses/responses-routes.js";
 
 /** Liveness never does I/O; readiness turns false when shutdown starts (GUARDS 11, 15). */
@@ -26,6 +31,10 @@ export interface RestDependencies {
   gateway: ChatGateway;
   /** Embeddings (`/v1/embeddings`); absent: that route answers 404. */
   embeddings?: EmbeddingsGateway;
+  /** Rerank (`/v1/rerank`, `/rerank`); absent: those routes answer 404. */
+  rerank?: OperationGateway<RerankRequest, RerankResult>;
+  /** Moderations (`/v1/moderations`, `/moderations`); absent: those routes answer 404. */
+  moderations?: OperationGateway<ModerationRequest, ModerationResult>;
   authenticator: Authenticator;
   logger: Logger;
   maxBodyBytes: number;
@@ -74,6 +83,10 @@ export function coreRestRoutes(readinessSource?: ReadinessSource): RestRoute[] {
     { method: "POST", path: "/completions", access: "authenticated", handler: handleCompletions },
     { method: "POST", path: "/v1/embeddings", access: "authenticated", handler: handleEmbeddings },
     { method: "POST", path: "/embeddings", access: "authenticated", handler: handleEmbeddings },
+    { method: "POST", path: "/v1/rerank", access: "authenticated", handler: handleRerank },
+    { method: "POST", path: "/rerank", access: "authenticated", handler: handleRerank },
+    { method: "POST", path: "/v1/moderations", access: "authenticated", handler: handleModerations },
+    { method: "POST", path: "/moderations", access: "authenticated", handler: handleModerations },
     { method: "GET", path: "/v1/models", access: "authenticated", handler: handleListModels },
     { method: "GET", path: "/models", access: "authenticated", handler: handleListModels },
     { method: "GET", path: "/v1/models/{rest}", access: "authenticated", handler: handleGetModel },

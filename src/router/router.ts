@@ -170,6 +170,28 @@ export class Router implements Dispatcher {
     return { result: won.value, routing };
   }
 
+  /**
+   * Any other unary operation (rerank, moderations) through the same loop: only the call differs. The operation's
+   * gateway (core/operations) resolved the request and its estimate at admission.
+   */
+  async invoke<T>(
+    request: RoutableRequest,
+    context: ChatContext,
+    call: AttemptCall<T>,
+    tokensUsed: (value: T) => number | undefined,
+  ): Promise<{ value: T; routing: RoutingInfo }> {
+    const { won, routing, run } = await this.run<T>(request, context, false, call, undefined, () => {
+      throw new GatewayError("internal", "An operation request must be resolved at admission.");
+    });
+    won.detach();
+    const used = tokensUsed(won.value);
+    this.picker.release(won.admitted, {
+      latencyMs: performance.now() - won.startedAt,
+      ...(used !== undefined ? { tokenCorrection: used - run.resolved.prompt.tokens } : {}),
+    });
+    return { value: won.value, routing };
+  }
+
   fallbackGroups(
     group: ModelGroup,
     request: RoutableRequest | ChatRequest,

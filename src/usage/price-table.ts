@@ -61,7 +61,9 @@ export class PriceTable {
         mode !== "chat" &&
         mode !== "responses" &&
         mode !== "completion" &&
-        mode !== "embedding"
+        mode !== "embedding" &&
+        mode !== "rerank" &&
+        mode !== "moderation"
       )
         continue;
       const price = priceFromLiteLLM(record, source);

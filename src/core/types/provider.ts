@@ -1,6 +1,9 @@
 import type { EmbedRequest, EmbedResult } from "../embeddings/embed-types.js";
 import type { EmbeddingAdapter } from "../embeddings/embedding-adapter.js";
 import type { GatewayError } from "../errors/gateway-error.js";
+import type { ModerationRequest, ModerationResult } from "../moderations/moderation-types.js";
+import type { OperationAdapter } from "../operations/operation-adapter.js";
+import type { RerankRequest, RerankResult } from "../rerank/rerank-types.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "./chat.js";
 import type { Deployment } from "./deployment.js";
 
@@ -88,6 +91,10 @@ export interface HttpProviderAdapter {
    * `textCompletion` is built, parsed and decoded by it. Absent: the provider has none (a 400 naming the model).
    */
   readonly completions?: HttpProviderAdapter;
+  /** The provider's rerank API (`/v1/rerank` of the gateway); absent: none (a 400 naming the model). */
+  readonly rerank?: OperationAdapter<RerankRequest, RerankResult>;
+  /** The provider's moderations API (`/v1/moderations` of the gateway); absent: none (a 400 naming the model). */
+  readonly moderations?: OperationAdapter<ModerationRequest, ModerationResult>;
 }
 
 /** A provider answered inside the process (the mock provider). */

@@ -10,6 +10,7 @@ import {
 } from "./bedrock-auth.js";
 import { createBedrockEmbeddings } from "./bedrock-embeddings.js";
 import { parseBedrockError } from "./bedrock-error.js";
+import { createBedrockRerank } from "./bedrock-rerank.js";
 import { BedrockStreamDecoder } from "./bedrock-stream-decoder.js";
 import { convertToBedrockRequest } from "./convert-to-bedrock-request.js";
 import { parseBedrockResponse } from "./parse-bedrock-response.js";
@@ -58,4 +59,6 @@ export const bedrockAdapter: HttpProviderAdapter = {
   parseError: parseBedrockError,
   // --- embeddings (issue 14): InvokeModel for Titan (1 a call) and Cohere embed v3/v4 (bedrock-embeddings.ts) ---
   embeddings: createBedrockEmbeddings(),
+  // --- rerank (issue 14): the Agent Runtime Rerank API (bedrock-rerank.ts) ---
+  rerank: createBedrockRerank(),
 };

@@ -3,6 +3,7 @@ import { baseUrl, resolveApiKey } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { createCohereEmbeddings } from "./cohere-embeddings.js";
 import { parseCohereError } from "./cohere-error.js";
+import { createCohereRerank } from "./cohere-rerank.js";
 import { CohereStreamDecoder } from "./cohere-stream-decoder.js";
 import { convertToCohereRequest } from "./convert-to-cohere-request.js";
 import { parseCohereResponse } from "./parse-cohere-response.js";
@@ -43,4 +44,6 @@ export const cohereAdapter: HttpProviderAdapter = {
   parseError: parseCohereError,
   // --- embeddings (issue 14): `/v2/embed`, 96 a call (cohere-embeddings.ts) ---
   embeddings: createCohereEmbeddings(COHERE_ENV_VARS),
+  // --- rerank (issue 14): `/v2/rerank` (cohere-rerank.ts) ---
+  rerank: createCohereRerank(COHERE_ENV_VARS),
 };

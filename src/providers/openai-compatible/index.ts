@@ -9,6 +9,7 @@ import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { OPENAI_COMPATIBLE_FAMILIES, type OpenAICompatibleFamily } from "./families.js";
 import { familyCompletions } from "./family-completions.js";
 import { familyEmbeddings } from "./family-embeddings.js";
+import { familyRerank } from "./family-rerank.js";
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
@@ -124,6 +125,12 @@ export function createFamilyAdapter(
     ...familyEmbeddings(
       family,
       (deployment) => resolveContext(family, { deployment, stream: false, requestId: "" }, env).deployment,
+    ),
+    // --- rerank (issue 14): the Jina-style `/rerank` of Together and vLLM (family-rerank.ts) ---
+    ...familyRerank(
+      family,
+      (deployment) => resolveContext(family, { deployment, stream: false, requestId: "" }, env).deployment,
+      base.parseError,
     ),
     // --- legacy text completions (issue 14): the families whose hosts keep `/completions` ---
     ...familyCompletions(family, wire, (request, context) => ({

@@ -8,6 +8,7 @@ import {
 import { createOpenAICompletions } from "./openai-completions.js";
 import { openAIEmbeddingsFor } from "./openai-embeddings.js";
 import { parseOpenAIError } from "./openai-error.js";
+import { createOpenAIModerations } from "./openai-moderations.js";
 import { OpenAIStreamDecoder } from "./openai-stream-decoder.js";
 import { parseOpenAIResponse } from "./parse-openai-response.js";
 
@@ -44,4 +45,6 @@ export const openaiProvider: HttpProviderAdapter = {
   embeddings: openAIEmbeddingsFor("openai", OPENAI_DEFAULT_BASE),
   // --- legacy text completions (issue 14): `/v1/completions` (gpt-3.5-turbo-instruct, or any server via api_base) ---
   completions: createOpenAICompletions(OPENAI_WIRE),
+  // --- moderations (issue 14): `/v1/moderations`, passed to OpenAI (or a server on its wire via api_base) ---
+  moderations: createOpenAIModerations(OPENAI_WIRE),
 };

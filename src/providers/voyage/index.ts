@@ -5,6 +5,7 @@ import { parseOpenAIEmbedResponse } from "../openai/parse-openai-embed-response.
 import { baseUrl, resolveApiKey } from "../shared/api-key.js";
 import { convertToVoyageEmbedBody } from "./convert-to-voyage-embed-request.js";
 import { parseVoyageError } from "./voyage-error.js";
+import { createVoyageRerank } from "./voyage-rerank.js";
 
 /** Environment variables read by the Voyage provider. */
 export const VOYAGE_ENV_VARS = ["VOYAGE_API_KEY"] as const;
@@ -56,4 +57,6 @@ export const voyageProvider: HttpProviderAdapter = {
   parseError: parseVoyageError,
   // --- embeddings (issue 14) ---
   embeddings: voyageEmbeddings,
+  // --- rerank (issue 14): `/v1/rerank` (voyage-rerank.ts) ---
+  rerank: createVoyageRerank(VOYAGE_ENV_VARS),
 };
