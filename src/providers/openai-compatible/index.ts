@@ -112,6 +112,12 @@ export function createFamilyAdapter(
   return {
     ...base,
     capabilities,
+    environment: {
+      apiKey: family.keyEnv,
+      apiBase: family.baseEnv,
+      // Hosted APIs serve `<prefix>/*` from their key alone; local servers need a configured deployment.
+      ...(family.keyOptional ? {} : { discovery: "api-key" as const }),
+    },
     buildRequest: (request, context) =>
       buildOpenAIRequest(
         checkUnsupported(family, withDeploymentDropParams(request, context.deployment)),
