@@ -56,6 +56,7 @@ export function buildAzureRequest(
 export const azureAdapter: HttpProviderAdapter = {
   kind: "http",
   id: "azure",
+  priceFamily: ["openai"],
   environment: {
     apiKey: AZURE_ENV_VARS.apiKey,
     apiBase: AZURE_ENV_VARS.apiBase,

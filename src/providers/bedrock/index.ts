@@ -52,6 +52,8 @@ export async function buildBedrockRequest(
 export const bedrockAdapter: HttpProviderAdapter = {
   kind: "http",
   id: "bedrock",
+  // Bedrock Claude is the same model as Anthropic's (Bedrock's own ids are tried first).
+  priceFamily: ["anthropic"],
   environment: { apiKey: [], apiBase: [], other: BEDROCK_ENV_VARS, discovery: discoverBedrock },
   capabilities: ["streaming", "tools", "parallel_tools", "vision", "json_schema", "json_object", "reasoning"],
   framing: "aws-event-stream",
