@@ -4,22 +4,12 @@ import type { HttpProviderAdapter, ProviderCallContext } from "../../core/types/
 import { buildOpenAIRequest, type OpenAIWireOptions } from "../openai/convert-to-openai-request.js";
 import { createOpenAICompatibleProvider } from "../openai/index.js";
 import { openAICompatibleOptions } from "../openai/openai-options.js";
-import type { Environment } from "../shared/api-key.js";
+import { type Environment, fromEnv, settingText } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { OPENAI_COMPATIBLE_FAMILIES, type OpenAICompatibleFamily } from "./families.js";
 import { familyEmbeddings } from "./family-embeddings.js";
 
-function text(value: unknown): string | undefined {
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-}
-
-function fromEnv(env: Environment, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = text(env[name]);
-    if (value !== undefined) return value;
-  }
-  return undefined;
-}
+const text = settingText;
 
 /** Request fields by the OpenAI name the families table uses. */
 const FIELD_BY_NAME: Record<string, keyof ChatRequest> = {
