@@ -1,5 +1,6 @@
 import type { Deployment } from "../core/types/deployment.js";
-import { ENV_PROVIDERS } from "./embedded-default.js";
+import { providerDeclaration } from "../providers/registry.js";
+import { firstSet } from "./embedded-default.js";
 import { isHttpUrl } from "./is-http-url.js";
 
 /**
@@ -9,7 +10,8 @@ import { isHttpUrl } from "./is-http-url.js";
  * environment variable names: a deployment with its own `api_base` (a self-hosted OpenAI-compatible server) never
  * receives OPENAI_API_KEY by accident. Azure, Bedrock and the OpenAI-compatible families also read their variables
  * when a request is built (providers/*), so this only makes the deployment complete for `check` and for providers
- * that read no environment themselves.
+ * that read no environment themselves. The variables are each provider's own declaration (`environment` in its
+ * index.ts), read through the registry.
  */
 export function withEnvironmentCredentials(
   deployments: readonly Deployment[],
@@ -17,31 +19,27 @@ export function withEnvironmentCredentials(
   problems: string[] = [],
 ): Deployment[] {
   return deployments.map((deployment) => {
-    const entry = ENV_PROVIDERS.find((candidate) => candidate.provider === deployment.provider);
+    const entry = providerDeclaration(deployment.provider)?.environment;
     if (entry === undefined) return deployment;
     const params = { ...deployment.params };
     let changed = false;
     if (params.apiBase === undefined) {
-      const variable = entry.apiBase.find((name) => nonEmpty(env[name]) !== undefined);
-      if (variable !== undefined) {
-        const base = env[variable] as string;
-        if (!isHttpUrl(base)) problems.push(`${variable}: must be an absolute http:// or https:// URL`);
+      const base = firstSet(env, entry.apiBase);
+      if (base !== undefined) {
+        if (!isHttpUrl(base.value))
+          problems.push(`${base.name}: must be an absolute http:// or https:// URL`);
         else {
-          params.apiBase = base;
+          params.apiBase = base.value;
           changed = true;
         }
       }
     }
     const ownBase = deployment.params.apiBase === undefined;
-    const apiKey = nonEmpty(env[entry.apiKey]);
+    const apiKey = firstSet(env, entry.apiKey);
     if (params.apiKey === undefined && ownBase && apiKey !== undefined) {
-      params.apiKey = apiKey;
+      params.apiKey = apiKey.value;
       changed = true;
     }
     return changed ? { ...deployment, params } : deployment;
   });
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
 }

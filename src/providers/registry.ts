@@ -1,4 +1,4 @@
-import type { ProviderAdapter } from "../core/types/provider.js";
+import type { ProviderAdapter, ProviderDeclaration } from "../core/types/provider.js";
 import { anthropicProvider } from "./anthropic/index.js";
 import { azureAdapter } from "./azure/index.js";
 import { bedrockAdapter } from "./bedrock/index.js";
@@ -41,6 +41,19 @@ export function getProvider(id: string): ProviderAdapter | undefined {
 
 export function listProviders(): string[] {
   return [...registry.keys()].sort();
+}
+
+/**
+ * What every provider in the table declares about itself (capabilities, environment variables, price family),
+ * in table order: config and usage read provider knowledge here, never by spelling a provider id.
+ */
+export function providerDeclarations(): readonly ProviderDeclaration[] {
+  return adapters;
+}
+
+/** The declaration of one provider id (aliases included), or undefined for an unknown id. */
+export function providerDeclaration(id: string): ProviderDeclaration | undefined {
+  return registry.get(id);
 }
 
 /** Registers an adapter under an extra id (aliases such as OpenAI-compatible families). */

@@ -1,18 +1,14 @@
 import { readFileSync } from "node:fs";
 import { type CatalogModel, type CatalogRate, findCatalogModel } from "../core/catalog/known-models.js";
 import type { Deployment } from "../core/types/deployment.js";
+import { providerDeclaration } from "../providers/registry.js";
 import { type ModelPrice, type PriceTier, priceFromLiteLLM } from "./model-price.js";
 import shipped from "./prices/model-prices.json" with { type: "json" };
 
-/** Providers whose models are billed under another provider's names in price files. */
-const PRICE_FAMILY: Record<string, string[]> = {
-  vertex_ai: ["gemini"],
-  azure: ["openai"],
-  azure_ai: ["openai"],
-  openai: [],
-  // Bedrock Claude is the same model as Anthropic's (Bedrock's own ids are tried first).
-  bedrock: ["anthropic"],
-};
+/** The providers whose price-file and catalog names bill `provider`'s models: its own declaration (priceFamily). */
+function priceFamilyOf(provider: string): readonly string[] {
+  return providerDeclaration(provider)?.priceFamily ?? [];
+}
 
 const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})(-v\d+:\d+)?$/;
 const BEDROCK_REGION = /^(us|eu|apac|global|us-gov|ca|jp|au)\./;
@@ -141,7 +137,7 @@ export class PriceTable {
 }
 
 function lookupIn(entries: Entries, provider: string, names: readonly string[]): ModelPrice | undefined {
-  const providers = [provider, ...(PRICE_FAMILY[provider] ?? [])];
+  const providers = [provider, ...priceFamilyOf(provider)];
   for (const name of names) {
     for (const family of providers) {
       const qualified = entries.get(`${family}/${name}`);
@@ -160,7 +156,7 @@ function lookupIn(entries: Entries, provider: string, names: readonly string[]):
 
 /** The catalog's price for a model of ours (its own provider first, then the families we bill like). */
 function catalogPrice(provider: string, names: readonly string[]): ModelPrice | undefined {
-  for (const family of [provider, ...(PRICE_FAMILY[provider] ?? [])]) {
+  for (const family of [provider, ...priceFamilyOf(provider)]) {
     const found = findCatalogModel(family, names);
     if (found !== undefined) {
       const price = priceFromCatalog(found);

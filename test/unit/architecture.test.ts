@@ -28,7 +28,8 @@ const ALLOWED: Record<string, string[]> = {
   core: [],
   router: ["core"],
   providers: ["core"],
-  config: ["core"],
+  // config and usage read what providers declare (environment variables, price families) through the registry.
+  config: ["core", "providers"],
   auth: ["core"],
   logging: [],
   store: [],
@@ -37,7 +38,7 @@ const ALLOWED: Record<string, string[]> = {
   // The edges render the domain modules' admin surfaces (keys, usage).
   rest: ["core", "auth", "logging", "keys", "usage", "responses"],
   connect: ["core", "auth", "logging", "gen", "keys", "usage"],
-  usage: ["core", "keys", "limits", "store", "logging"],
+  usage: ["core", "keys", "limits", "store", "logging", "providers"],
   limits: ["core", "keys"],
   // Metrics and readiness: fed by the core's RequestObserver port; nothing but app.ts imports them.
   observability: ["core"],
@@ -59,6 +60,14 @@ describe("dependencies point one way (STYLE: core <- router, providers; edges ov
       for (const match of text.matchAll(/from\s+"(\.[^"]+)"/g)) {
         const target = room(resolve(dirname(file), match[1] ?? ""));
         if (target === from || target === "shared") continue;
+        if (target === "providers") {
+          // A provider is one folder: other rooms see providers only through the registry's declarations.
+          assert.equal(
+            relative(SRC, resolve(dirname(file), match[1] ?? "")).replace(/\.js$/, ".ts"),
+            "providers/registry.ts",
+            `${relative(SRC, file)} imports ${match[1]}; outside providers/ read providers through providers/registry.ts`,
+          );
+        }
         assert.ok(
           allowed.includes(target),
           `${relative(SRC, file)} imports ${match[1]} (${target}/), which ${from}/ may not`,

@@ -5,7 +5,7 @@ import type { ModerationRequest, ModerationResult } from "../moderations/moderat
 import type { OperationAdapter } from "../operations/operation-adapter.js";
 import type { RerankRequest, RerankResult } from "../rerank/rerank-types.js";
 import type { ChatEvent, ChatRequest, ChatResponse } from "./chat.js";
-import type { Deployment } from "./deployment.js";
+import type { Deployment, DeploymentParams } from "./deployment.js";
 
 /**
  * A provider is pure translation: build the upstream request, parse a response, turn upstream stream messages
@@ -65,10 +65,45 @@ export interface StreamDecoder {
   readonly done?: boolean;
 }
 
-export interface HttpProviderAdapter {
-  readonly kind: "http";
+/**
+ * The environment variables a provider reads, LiteLLM's names first (OPENAI_API_KEY, AZURE_API_BASE, …), declared
+ * in the provider's own index.ts. Config reads them through the registry (credentials for deployments that name
+ * none, the embedded default); nothing outside the provider's folder spells them.
+ */
+export interface ProviderEnvironment {
+  /** Variables holding the API key, first set wins. */
+  readonly apiKey: readonly string[];
+  /** Variables that override the default base URL, first set wins. */
+  readonly apiBase: readonly string[];
+  /** Variables holding the API version (Azure), first set wins. */
+  readonly apiVersion?: readonly string[];
+  /** Every other variable the provider reads itself when a request is built (regions, session or AD tokens). */
+  readonly other?: readonly string[];
+  /**
+   * Whether the environment alone serves `<id>/*` when there is no config file: `"api-key"` when a set key
+   * variable is enough; a function for a credential that is more than a key (Bedrock); absent for providers that
+   * need a configured deployment (Azure resources, Vertex projects, local servers).
+   */
+  readonly discovery?:
+    | "api-key"
+    | ((env: Readonly<Record<string, string | undefined>>) => EnvironmentDiscovery | undefined);
+}
+
+/** What the environment gave a provider's wildcard deployment, or why it gave nothing. */
+export type EnvironmentDiscovery = { params: DeploymentParams } | { warning: string };
+
+/** What a provider declares about itself besides its translators; config and usage read it through the registry. */
+export interface ProviderDeclaration {
+  /** The `litellm_params.model` prefix (`openai/gpt-4o` → "openai"). */
   readonly id: string;
   readonly capabilities: readonly Capability[];
+  readonly environment?: ProviderEnvironment;
+  /** Providers whose price-file and catalog names bill this one's models (Azure → openai, Vertex → gemini). */
+  readonly priceFamily?: readonly string[];
+}
+
+export interface HttpProviderAdapter extends ProviderDeclaration {
+  readonly kind: "http";
   readonly framing: StreamFraming;
   /** May be async for credentials that need a fetch or signing (Vertex OAuth, SigV4). */
   buildRequest(
@@ -98,10 +133,8 @@ export interface HttpProviderAdapter {
 }
 
 /** A provider answered inside the process (the mock provider). */
-export interface LocalProviderAdapter {
+export interface LocalProviderAdapter extends ProviderDeclaration {
   readonly kind: "local";
-  readonly id: string;
-  readonly capabilities: readonly Capability[];
   complete(request: ChatRequest, context: ProviderCallContext, signal: AbortSignal): Promise<ChatResponse>;
   stream(request: ChatRequest, context: ProviderCallContext, signal: AbortSignal): AsyncIterable<ChatEvent[]>;
 }

@@ -9,6 +9,11 @@ export const anthropicProvider: HttpProviderAdapter = {
   kind: "http",
   id: ANTHROPIC_PROVIDER_ID,
   capabilities: ["streaming", "tools", "parallel_tools", "vision", "json_schema", "json_object", "reasoning"],
+  environment: {
+    apiKey: ["ANTHROPIC_API_KEY"],
+    apiBase: ["ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"],
+    discovery: "api-key",
+  },
   framing: "sse",
   buildRequest: (request, context) => buildAnthropicRequest(request, context.deployment, context.stream),
   parseResponse: (body) => parseAnthropicResponse(body),

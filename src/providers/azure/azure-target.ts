@@ -1,6 +1,6 @@
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { Deployment } from "../../core/types/deployment.js";
-import type { Environment } from "../shared/api-key.js";
+import { type Environment, fromEnv, settingText } from "../shared/api-key.js";
 import { modelPathSegment } from "../shared/model-path-segment.js";
 import { AZURE_DEFAULT_API_VERSION } from "./azure-api.js";
 
@@ -12,17 +12,7 @@ export const AZURE_ENV_VARS = {
   adToken: ["AZURE_AD_TOKEN"],
 } as const;
 
-function text(value: unknown): string | undefined {
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-}
-
-function fromEnv(env: Environment, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = text(env[name]);
-    if (value !== undefined) return value;
-  }
-  return undefined;
-}
+const text = settingText;
 
 /**
  * Where one Azure OpenAI operation goes and how it authenticates, for chat and embeddings alike. Two URL surfaces:

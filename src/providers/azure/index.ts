@@ -9,7 +9,7 @@ import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { azureEmbeddings } from "./azure-embeddings.js";
 import { parseAzureError } from "./azure-error.js";
 import { AzureStreamDecoder } from "./azure-stream-decoder.js";
-import { azureTarget } from "./azure-target.js";
+import { AZURE_ENV_VARS, azureTarget } from "./azure-target.js";
 
 const AZURE_WIRE: OpenAIWireOptions = {
   provider: "azure",
@@ -56,6 +56,13 @@ export function buildAzureRequest(
 export const azureAdapter: HttpProviderAdapter = {
   kind: "http",
   id: "azure",
+  priceFamily: ["openai"],
+  environment: {
+    apiKey: AZURE_ENV_VARS.apiKey,
+    apiBase: AZURE_ENV_VARS.apiBase,
+    apiVersion: AZURE_ENV_VARS.apiVersion,
+    other: AZURE_ENV_VARS.adToken,
+  },
   capabilities: [
     "streaming",
     "tools",

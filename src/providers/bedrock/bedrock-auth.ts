@@ -1,6 +1,6 @@
 import { GatewayError } from "../../core/errors/gateway-error.js";
 import type { Deployment } from "../../core/types/deployment.js";
-import type { UpstreamRequest } from "../../core/types/provider.js";
+import type { EnvironmentDiscovery, UpstreamRequest } from "../../core/types/provider.js";
 import { type AwsCredentials, signSigV4 } from "../shared/sigv4.js";
 
 /** Environment variables read by the Bedrock provider (documented in the README's provider table). */
@@ -8,10 +8,44 @@ export const BEDROCK_ENV_VARS = [
   "AWS_ACCESS_KEY_ID",
   "AWS_SECRET_ACCESS_KEY",
   "AWS_SESSION_TOKEN",
+  "AWS_REGION_NAME",
   "AWS_REGION",
   "AWS_DEFAULT_REGION",
   "AWS_BEARER_TOKEN_BEDROCK",
 ] as const;
+
+/** Region variables for the embedded default's `bedrock/*`, first set wins (LiteLLM's name first). */
+const DISCOVERY_REGION_VARIABLES = ["AWS_REGION_NAME", "AWS_REGION", "AWS_DEFAULT_REGION"] as const;
+
+/**
+ * The embedded default's `bedrock/*` (no config file): an AWS key pair and a region in the environment make it;
+ * a key pair without a region is a warning, never a guess.
+ */
+export function discoverBedrock(env: Readonly<Environment>): EnvironmentDiscovery | undefined {
+  const accessKeyId = nonEmpty(env.AWS_ACCESS_KEY_ID);
+  const secretAccessKey = nonEmpty(env.AWS_SECRET_ACCESS_KEY);
+  if (accessKeyId === undefined || secretAccessKey === undefined) return undefined;
+  const region = DISCOVERY_REGION_VARIABLES.map((name) => nonEmpty(env[name])).find(
+    (value) => value !== undefined,
+  );
+  if (region === undefined) {
+    return {
+      warning: `AWS credentials found but no region (${DISCOVERY_REGION_VARIABLES.join(", ")}); bedrock/* is not enabled`,
+    };
+  }
+  const extra: Record<string, unknown> = {
+    aws_access_key_id: accessKeyId,
+    aws_secret_access_key: secretAccessKey,
+    aws_region_name: region,
+  };
+  const sessionToken = nonEmpty(env.AWS_SESSION_TOKEN);
+  if (sessionToken !== undefined) extra.aws_session_token = sessionToken;
+  return { params: { extra } };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
 
 /** LiteLLM's default when neither the deployment nor the environment names a region. */
 const DEFAULT_REGION = "us-west-2";

@@ -4,7 +4,9 @@ import { modelPathSegment } from "../shared/model-path-segment.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import {
   authorizeBedrockRequest,
+  BEDROCK_ENV_VARS,
   bedrockBaseUrl,
+  discoverBedrock,
   type Environment,
   resolveBedrockAuth,
 } from "./bedrock-auth.js";
@@ -51,6 +53,9 @@ export async function buildBedrockRequest(
 export const bedrockAdapter: HttpProviderAdapter = {
   kind: "http",
   id: "bedrock",
+  // Bedrock Claude is the same model as Anthropic's (Bedrock's own ids are tried first).
+  priceFamily: ["anthropic"],
+  environment: { apiKey: [], apiBase: [], other: BEDROCK_ENV_VARS, discovery: discoverBedrock },
   capabilities: ["streaming", "tools", "parallel_tools", "vision", "json_schema", "json_object", "reasoning"],
   framing: "aws-event-stream",
   buildRequest: (request, context) => buildBedrockRequest(request, context),

@@ -15,6 +15,7 @@ export const COHERE_ENV_VARS = ["COHERE_API_KEY", "CO_API_KEY"] as const;
 export const cohereAdapter: HttpProviderAdapter = {
   kind: "http",
   id: "cohere",
+  environment: { apiKey: COHERE_ENV_VARS, apiBase: ["COHERE_API_BASE"], discovery: "api-key" },
   capabilities: ["streaming", "tools", "parallel_tools", "json_object", "json_schema", "reasoning"],
   framing: "sse",
   buildRequest(request, context) {

@@ -33,6 +33,7 @@ export function geminiUrl(deployment: Deployment, stream: boolean): string {
 export const geminiProvider: HttpProviderAdapter = {
   kind: "http",
   id: GEMINI_PROVIDER_ID,
+  environment: { apiKey: ["GEMINI_API_KEY"], apiBase: ["GEMINI_API_BASE"], discovery: "api-key" },
   capabilities: [
     "streaming",
     "tools",

@@ -25,6 +25,7 @@ const MISTRAL_WIRE: OpenAIWireOptions = {
 export const mistralAdapter: HttpProviderAdapter = {
   kind: "http",
   id: "mistral",
+  environment: { apiKey: MISTRAL_ENV_VARS, apiBase: ["MISTRAL_API_BASE"], discovery: "api-key" },
   capabilities: [
     "streaming",
     "tools",

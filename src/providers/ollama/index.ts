@@ -14,6 +14,7 @@ function createOllamaAdapter(id: string): HttpProviderAdapter {
   return {
     kind: "http",
     id,
+    environment: { apiKey: OLLAMA_ENV_VARS, apiBase: [] },
     capabilities: [
       "streaming",
       "tools",

@@ -4,24 +4,14 @@ import type { HttpProviderAdapter, ProviderCallContext } from "../../core/types/
 import { buildOpenAIRequest, type OpenAIWireOptions } from "../openai/convert-to-openai-request.js";
 import { createOpenAICompatibleProvider } from "../openai/index.js";
 import { openAICompatibleOptions } from "../openai/openai-options.js";
-import type { Environment } from "../shared/api-key.js";
+import { type Environment, fromEnv, settingText } from "../shared/api-key.js";
 import { withDeploymentDropParams } from "../shared/supported-params.js";
 import { OPENAI_COMPATIBLE_FAMILIES, type OpenAICompatibleFamily } from "./families.js";
 import { familyCompletions } from "./family-completions.js";
 import { familyEmbeddings } from "./family-embeddings.js";
 import { familyRerank } from "./family-rerank.js";
 
-function text(value: unknown): string | undefined {
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-}
-
-function fromEnv(env: Environment, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = text(env[name]);
-    if (value !== undefined) return value;
-  }
-  return undefined;
-}
+const text = settingText;
 
 /** Request fields by the OpenAI name the families table uses. */
 const FIELD_BY_NAME: Record<string, keyof ChatRequest> = {
@@ -114,6 +104,12 @@ export function createFamilyAdapter(
   return {
     ...base,
     capabilities,
+    environment: {
+      apiKey: family.keyEnv,
+      apiBase: family.baseEnv,
+      // Hosted APIs serve `<prefix>/*` from their key alone; local servers need a configured deployment.
+      ...(family.keyOptional ? {} : { discovery: "api-key" as const }),
+    },
     buildRequest: (request, context) =>
       buildOpenAIRequest(
         checkUnsupported(family, withDeploymentDropParams(request, context.deployment)),

@@ -41,6 +41,11 @@ export function createOpenAICompatibleProvider(wire: OpenAIWireOptions): HttpPro
 
 export const openaiProvider: HttpProviderAdapter = {
   ...createOpenAICompatibleProvider(OPENAI_WIRE),
+  environment: {
+    apiKey: ["OPENAI_API_KEY"],
+    apiBase: ["OPENAI_BASE_URL", "OPENAI_API_BASE"],
+    discovery: "api-key",
+  },
   // --- embeddings (issue 14): `/v1/embeddings`, base64 passed through, token-id inputs, 2,048 a call ---
   embeddings: openAIEmbeddingsFor("openai", OPENAI_DEFAULT_BASE),
   // --- legacy text completions (issue 14): `/v1/completions` (gpt-3.5-turbo-instruct, or any server via api_base) ---

@@ -45,3 +45,17 @@ export function baseUrl(deployment: Deployment, fallback: string): string {
     "",
   );
 }
+
+/** A setting's text, trimmed; undefined when it is not a string or is blank. */
+export function settingText(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/** The first of the named environment variables that is set and not blank, trimmed. */
+export function fromEnv(env: Environment, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = settingText(env[name]);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}

@@ -19,6 +19,7 @@ export function createVertexProvider(options: VertexAuthOptions = {}): HttpProvi
   return {
     kind: "http",
     id: VERTEX_PROVIDER_ID,
+    priceFamily: ["gemini"],
     capabilities: [
       "streaming",
       "tools",

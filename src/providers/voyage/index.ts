@@ -49,6 +49,7 @@ const voyageEmbeddings: EmbeddingAdapter = {
 export const voyageProvider: HttpProviderAdapter = {
   kind: "http",
   id: "voyage",
+  environment: { apiKey: VOYAGE_ENV_VARS, apiBase: [] },
   capabilities: [],
   framing: "sse",
   buildRequest: noChat,

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConfigError } from "../../../src/config/config-error.js";
-import { ENV_PROVIDERS } from "../../../src/config/embedded-default.js";
 import { loadConfig } from "../../../src/config/load-config.js";
+import { providerDeclarations } from "../../../src/providers/registry.js";
 import { CWD } from "./helpers.js";
 
 describe("the embedded default (no config file)", () => {
@@ -43,7 +43,8 @@ describe("the embedded default (no config file)", () => {
     const config = await loadConfig({ env, cwd: CWD });
     assert.deepEqual(config.source, {
       kind: "embedded",
-      discoveredProviders: ["openai", "anthropic", "together_ai", "bedrock"],
+      // The registry's order (src/providers/registry.ts).
+      discoveredProviders: ["openai", "anthropic", "bedrock", "together_ai"],
     });
     const wildcards = config.deployments.filter((d) => d.provider !== "mock");
     assert.deepEqual(
@@ -51,8 +52,8 @@ describe("the embedded default (no config file)", () => {
       [
         ["openai/*", "openai", "*"],
         ["anthropic/*", "anthropic", "*"],
-        ["together_ai/*", "together_ai", "*"],
         ["bedrock/*", "bedrock", "*"],
+        ["together_ai/*", "together_ai", "*"],
       ],
     );
     assert.deepEqual(wildcards[0]?.params, {
@@ -61,7 +62,7 @@ describe("the embedded default (no config file)", () => {
       extra: {},
     });
     assert.deepEqual(wildcards[1]?.params, { apiKey: "sk-ant", extra: {} });
-    assert.deepEqual(wildcards[3]?.params.extra, {
+    assert.deepEqual(wildcards[2]?.params.extra, {
       aws_access_key_id: "AKIA",
       aws_secret_access_key: "secret",
       aws_region_name: "eu-west-1",
@@ -83,17 +84,40 @@ describe("the embedded default (no config file)", () => {
     );
   });
 
-  test("every provider in the table is discovered by its variable", async () => {
-    const env = Object.fromEntries(ENV_PROVIDERS.map((entry) => [entry.apiKey, `key-${entry.provider}`]));
-    const config = await loadConfig({ env, cwd: CWD });
-    assert.deepEqual(
-      config.source.kind === "embedded" ? config.source.discoveredProviders : [],
-      ENV_PROVIDERS.map((entry) => entry.provider),
-    );
-    for (const entry of ENV_PROVIDERS) {
-      const deployment = config.deployments.find((d) => d.modelName === `${entry.provider}/*`);
-      assert.equal(deployment?.params.apiKey, `key-${entry.provider}`);
+  test("every provider that declares key discovery is discovered by each of its key variables", async () => {
+    const byKey = providerDeclarations().filter((p) => p.environment?.discovery === "api-key");
+    assert.ok(byKey.length >= 12, "the hosted providers declare their key variables");
+    const variables = Math.max(...byKey.map((p) => p.environment?.apiKey.length ?? 0));
+    for (let position = 0; position < variables; position++) {
+      // Only the variable at this position is set: LiteLLM's name first, then the SDKs' alternatives.
+      const env = Object.fromEntries(
+        byKey.flatMap((p) => {
+          const name = p.environment?.apiKey[Math.min(position, p.environment.apiKey.length - 1)];
+          return name === undefined ? [] : [[name, `key-${p.id}`]];
+        }),
+      );
+      const config = await loadConfig({ env, cwd: CWD });
+      assert.deepEqual(
+        config.source.kind === "embedded" ? config.source.discoveredProviders : [],
+        byKey.map((p) => p.id),
+      );
+      for (const provider of byKey) {
+        const deployment = config.deployments.find((d) => d.modelName === `${provider.id}/*`);
+        assert.equal(deployment?.params.apiKey, `key-${provider.id}`);
+      }
     }
+  });
+
+  test("providers that need a configured deployment are never discovered from a key alone", async () => {
+    const configured = providerDeclarations().filter(
+      (p) => p.environment !== undefined && p.environment.discovery === undefined,
+    );
+    assert.ok(configured.some((p) => p.id === "azure"));
+    const env = Object.fromEntries(
+      configured.flatMap((p) => (p.environment?.apiKey ?? []).map((name) => [name, "k"])),
+    );
+    const config = await loadConfig({ env, cwd: CWD });
+    assert.deepEqual(config.source, { kind: "embedded", discoveredProviders: [] });
   });
 
   test("AWS credentials without a region warn and add no bedrock deployment", async () => {
