@@ -26,6 +26,7 @@ import { getProvider } from "./providers/registry.js";
 import { UpstreamExecutor } from "./providers/shared/execute.js";
 import { DEFAULT_RESPONSE_RETENTION_DAYS, type ResponseStore } from "./responses/response-store.js";
 import { SqlResponseStore } from "./responses/sql-response-store.js";
+import { modelInfoRoutes } from "./rest/model-info-routes.js";
 import { metricsRoute } from "./rest/observability-routes.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
 import { withMatrixAccess } from "./rest/route-access.js";
@@ -177,6 +178,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       // The authorization matrix (src/auth/access-matrix.ts) decides every route's access.
       ...withMatrixAccess([
         ...coreRestRoutes(readiness),
+        ...modelInfoRoutes(options.deployments),
         ...(metrics !== undefined && metricsOptions?.auth !== "none" ? [metricsRoute(metrics)] : []),
         ...(options.extraRestRoutes ?? []),
       ]),

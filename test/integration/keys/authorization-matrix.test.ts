@@ -12,6 +12,7 @@ import type { PrincipalRole } from "../../../src/core/types/principal.js";
 import { generateSecret, secretDisplay, secretLookupHash } from "../../../src/keys/key-secret.js";
 import { emptyLimits } from "../../../src/keys/key-types.js";
 import { SqlKeyStore } from "../../../src/keys/sql-key-store.js";
+import { modelInfoRoutes } from "../../../src/rest/model-info-routes.js";
 import { metricsRoute } from "../../../src/rest/observability-routes.js";
 import { coreRestRoutes, type RestRoute } from "../../../src/rest/rest-shim.js";
 import { restRouteId } from "../../../src/rest/route-access.js";
@@ -46,6 +47,8 @@ describe("authorization matrix: every REST route and RPC × every role and key s
       ...coreRestRoutes(),
       // GET /metrics is mounted by app.ts (on by default); the gateway under test serves the real one.
       metricsRoute({ contentType: "text/plain", render: async () => "" }),
+      // GET /model/info and /v2/model/info: app.ts mounts them over the configured deployments.
+      ...modelInfoRoutes([]),
       ...gateway.keys.restRoutes,
       ...gateway.usage.restRoutes,
     ];
