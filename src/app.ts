@@ -34,6 +34,7 @@ import { UpstreamExecutor } from "./providers/shared/execute.js";
 import { DEFAULT_RESPONSE_RETENTION_DAYS, type ResponseStore } from "./responses/response-store.js";
 import { SqlResponseStore } from "./responses/sql-response-store.js";
 import { consoleRoutes } from "./rest/console-routes.js";
+import { modelInfoRoutes } from "./rest/model-info-routes.js";
 import { deploymentHealthRoute, metricsRoute } from "./rest/observability-routes.js";
 import { coreRestRoutes, type HealthState, type RestRoute, RestShim } from "./rest/rest-shim.js";
 import { withMatrixAccess } from "./rest/route-access.js";
@@ -242,6 +243,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           new DeploymentChecks({ deployments: options.deployments, probe: invoker, kindOf: probeKind }),
         ),
         ...(options.console === false ? [] : consoleRoutes(options.console?.dir)),
+        ...modelInfoRoutes(options.deployments),
         ...(metrics !== undefined && metricsOptions?.auth !== "none" ? [metricsRoute(metrics)] : []),
         ...(options.extraRestRoutes ?? []),
       ]),

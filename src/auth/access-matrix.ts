@@ -129,6 +129,10 @@ export const ACCESS_MATRIX: Readonly<Record<string, RouteAccessRule>> = {
   "POST /team/member_add": MANAGERS,
   "POST /team/member_delete": MANAGERS,
 
+  // Deployments as LiteLLM's model info (credentials never shown): admins only.
+  "GET /model/info": ADMIN_ONLY,
+  "GET /v2/model/info": ADMIN_ONLY,
+
   // Usage: admins all, team admins their team, any other key its own (the reader narrows the scope).
   [`${USAGE}/QueryUsage`]: READ_OWN,
   [`${USAGE}/SummarizeUsage`]: READ_OWN,

@@ -13,6 +13,7 @@ import { generateSecret, secretDisplay, secretLookupHash } from "../../../src/ke
 import { emptyLimits } from "../../../src/keys/key-types.js";
 import { SqlKeyStore } from "../../../src/keys/sql-key-store.js";
 import { consoleRoutes } from "../../../src/rest/console-routes.js";
+import { modelInfoRoutes } from "../../../src/rest/model-info-routes.js";
 import { deploymentHealthRoute, metricsRoute } from "../../../src/rest/observability-routes.js";
 import { coreRestRoutes, type RestRoute } from "../../../src/rest/rest-shim.js";
 import { restRouteId } from "../../../src/rest/route-access.js";
@@ -51,6 +52,8 @@ describe("authorization matrix: every REST route and RPC × every role and key s
       metricsRoute({ contentType: "text/plain", render: async () => "" }),
       // GET /health (deployment checks) is mounted by app.ts too.
       deploymentHealthRoute({ check: async () => ({}) }),
+      // GET /model/info and /v2/model/info: app.ts mounts them over the configured deployments.
+      ...modelInfoRoutes([]),
       ...gateway.keys.restRoutes,
       ...gateway.usage.restRoutes,
     ];
