@@ -1,4 +1,5 @@
 import type { Deployment } from "../core/types/deployment.js";
+import type { ObservabilitySettings } from "./observability-settings.js";
 
 /**
  * The resolved configuration the process runs on: parsed once at startup (load-config.ts) and passed down. Every
@@ -23,6 +24,8 @@ export interface GatewayConfig {
   dropParams: boolean;
   router: RouterConfig;
   litellmSettings: LitellmSettings;
+  /** Traces, logging callbacks and alerts (src/config/observability-settings.ts, docs/observability.md). */
+  observability: ObservabilitySettings;
   /** One line per ignored LiteLLM key or questionable setting; main prints them at startup. Never holds values. */
   warnings: string[];
 }

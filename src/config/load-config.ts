@@ -11,6 +11,7 @@ import { formatIssues } from "./format-issues.js";
 import type { ConfigSource, ConnectionLimitSettings, GatewayConfig, ServerConfig } from "./gateway-config.js";
 import { UNIMPLEMENTED_LITELLM_KEYS } from "./litellm-unimplemented-keys.js";
 import { MIN_MASTER_KEY_LENGTH, masterKeyWeakness } from "./master-key-strength.js";
+import { buildObservabilitySettings } from "./observability-settings.js";
 import { withEnvironmentCredentials } from "./provider-env.js";
 import { buildLitellmSettings, buildRouterConfig, checkGroupReferences } from "./router-config.js";
 import {
@@ -161,6 +162,7 @@ function assemble(
     dropParams: litellmSettings.dropParams,
     router: buildRouterConfig(raw.router_settings, litellmSettings),
     litellmSettings,
+    observability: buildObservabilitySettings(raw.litellm_settings, general, warnings),
     warnings,
   };
 }

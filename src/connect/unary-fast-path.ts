@@ -217,7 +217,13 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
         single(headers["x-api-key"]),
       );
       authorizeRoute(ROUTE, principal);
-      const chat: ChatContext = { requestId, principal, signal: controller.signal, surface: "rpc" };
+      const chat: ChatContext = {
+        requestId,
+        principal,
+        signal: controller.signal,
+        surface: "rpc",
+        traceparent: single(headers.traceparent),
+      };
       if (timeout.timeoutMs !== undefined) {
         chat.deadline = Date.now() + timeout.timeoutMs;
         timer = setTimeout(

@@ -3,7 +3,7 @@ import type { ChatContext, CommittedStream } from "../core/chat/dispatcher.js";
 import { toGatewayError } from "../core/errors/gateway-error.js";
 import type { ChatRequest } from "../core/types/chat.js";
 import { fromOpenAIRequest } from "./from-openai.js";
-import { type HttpResponse, readJsonBody, sendJson } from "./http-io.js";
+import { type HttpResponse, header, readJsonBody, sendJson } from "./http-io.js";
 import { meteringHeaders } from "./metering-headers.js";
 import { renderOpenAIError } from "./openai-error.js";
 import type { RestContext } from "./rest-shim.js";
@@ -73,6 +73,7 @@ export async function handleChatCompletions(context: RestContext): Promise<numbe
     principal: context.principal ?? { keyId: "anonymous", role: "user", display: "" },
     signal: abort.signal,
     surface: "chat_completions",
+    traceparent: header(httpRequest, "traceparent"),
   };
 
   if (!stream) {
