@@ -90,7 +90,7 @@ litellm_settings:
 router_settings:
   enable_tag_filtering: true
 general_settings:
-  alerting: [slack]
+  spend_report_frequency: 1d
   custom_auth: my_module.auth
 callback_settings:
   otel: { message_logging: false }
@@ -105,7 +105,7 @@ callback_settings:
       "litellm_settings.cache_params",
       "router_settings.enable_tag_filtering",
       "general_settings.custom_auth",
-      "general_settings.alerting",
+      "general_settings.spend_report_frequency",
     ]);
     assert.match(config.warnings[1] ?? "", /\(3 occurrences\) — tag-based routing is not supported$/);
     assert.match(config.warnings[3] ?? "", /\(2 occurrences\)/);
