@@ -109,7 +109,8 @@ describe("logging callbacks: Langfuse ingestion and a generic webhook", () => {
     );
     assert.equal(webhook.received[0]?.path, "/hook");
     assert.equal(webhook.received[0]?.headers.authorization, `Bearer ${WEBHOOK_TOKEN}`);
-    const payload = (webhook.received[0]?.body as Record<string, unknown>[])[0] as Record<string, unknown>;
+    const payloads = webhook.received[0]?.body as Record<string, unknown>[] | undefined;
+    const payload = payloads?.[0] ?? {};
     assert.equal(payload.status, "success");
     assert.equal(payload.requested_model, "mock-gpt");
     assert.equal(payload.model_id, "mock-gpt#mock");
@@ -196,7 +197,7 @@ describe("logging callbacks: Langfuse ingestion and a generic webhook", () => {
     assert.equal(receiver.received.length, 0, "the timer has not fired yet");
     await callbacks.close(2_000);
     assert.equal(receiver.received.length, 1);
-    const payload = (receiver.received[0]?.body as Record<string, unknown>[])[0];
+    const payload = (receiver.received[0]?.body as Record<string, unknown>[] | undefined)?.[0];
     assert.equal(payload?.request_id, "flush-1");
     assert.equal(payload?.messages, undefined, "turn_off_message_logging: no messages");
     await receiver.close();
