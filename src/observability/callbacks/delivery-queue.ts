@@ -92,7 +92,8 @@ export class DeliveryQueue<T> {
       if (this.depth === 0) break;
       this.clearTimer();
       const wait = this.failures === 0 ? 0 : Math.min(this.backoff(), Math.max(0, deadline - Date.now()));
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+      // A ref'd timer: during shutdown this flush may be all that keeps the process alive.
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (Date.now() >= deadline) break;
       await this.sendOne(deadline);
     }
