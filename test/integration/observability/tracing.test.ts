@@ -223,3 +223,54 @@ describe("OpenTelemetry traces to an OTLP/HTTP collector", () => {
     assert.ok(!text.includes(MASTER_KEY));
   });
 });
+
+describe("traces of a stream, with content capture on", () => {
+  const PROMPT_CANARY = "sk-proj-tracecanary0123456789abcdefABCDEF";
+  let collector: FakeReceiver;
+  let app: App;
+  let spans: OtlpSpan[];
+  const saved = { ...process.env };
+
+  before(async () => {
+    collector = await startFakeReceiver();
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${collector.url}/v1/traces`;
+    app = await startTestGateway([deployment("mock-gpt", "mock", "fixed")], {
+      observability: { followers: { tracing: { requestedByConfig: true, captureContent: true } } },
+    });
+    const response = await fetch(`${app.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "mock-gpt",
+        stream: true,
+        messages: [{ role: "user", content: `my key is ${PROMPT_CANARY}` }],
+      }),
+    });
+    assert.equal(response.status, 200);
+    await response.text();
+    await app.close(1_000);
+    spans = spansOf(collector);
+  });
+
+  after(async () => {
+    process.env = saved;
+    await collector?.close();
+  });
+
+  it("records the stream's finish reasons, usage and time to first token", () => {
+    const root = spans.find((span) => span.kind === 2);
+    assert.ok(root);
+    assert.equal(attribute(root, "switchboard.stream"), true);
+    assert.deepEqual(attribute(root, "gen_ai.response.finish_reasons"), ["stop"]);
+    assert.ok(Number(attribute(root, "gen_ai.usage.output_tokens")) > 0);
+    assert.ok(Number(attribute(root, "switchboard.time_to_first_token_ms")) >= 0);
+  });
+
+  it("captures the prompt only when enabled, with secrets scrubbed", () => {
+    const root = spans.find((span) => span.kind === 2);
+    assert.ok(root);
+    const input = String(attribute(root, "gen_ai.input.messages"));
+    assert.match(input, /my key is \[redacted\]/);
+    assert.ok(!JSON.stringify(collector.received.map((request) => request.body)).includes(PROMPT_CANARY));
+  });
+});
