@@ -12,7 +12,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
 const MASTER_KEY = "sk-bench-master-7f3c9a1b2d4e6f8091a2b3c4d5e6f708";
-type Arm = "off" | "on";
+/** off: nothing; metrics: /metrics only; tracing / callback: metrics plus that one; on: all three. */
+type Arm = "off" | "metrics" | "tracing" | "callback" | "on";
+const ARMS: readonly Arm[] = ["off", "metrics", "tracing", "callback", "on"];
 
 if (process.argv[2] === "child") await child(process.argv[3] as Arm, process.argv[4] ?? "");
 else await parent();
@@ -22,7 +24,9 @@ async function child(arm: Arm, receiverUrl: string): Promise<void> {
   const { hashSecret } = await import("../src/auth/authenticator.js");
   const { createLogger } = await import("../src/logging/logger.js");
   const { GenericApiSink } = await import("../src/observability/callbacks/sinks.js");
-  if (arm === "on") process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiverUrl;
+  const tracing = arm === "on" || arm === "tracing";
+  const callback = arm === "on" || arm === "callback";
+  if (tracing) process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiverUrl;
   const app = await startApp({
     deployments: [
       {
@@ -44,17 +48,21 @@ async function child(arm: Arm, receiverUrl: string): Promise<void> {
         ? { metrics: false }
         : {
             followers: {
-              tracing: { requestedByConfig: true, captureContent: false },
-              callbacks: {
-                logMessages: true,
-                routes: [
-                  {
-                    sink: new GenericApiSink({ endpoint: `${receiverUrl}/hook`, headers: {} }),
-                    onSuccess: true,
-                    onFailure: true,
-                  },
-                ],
-              },
+              ...(tracing ? { tracing: { requestedByConfig: true, captureContent: false } } : {}),
+              ...(callback
+                ? {
+                    callbacks: {
+                      logMessages: true,
+                      routes: [
+                        {
+                          sink: new GenericApiSink({ endpoint: `${receiverUrl}/hook`, headers: {} }),
+                          onSuccess: true,
+                          onFailure: true,
+                        },
+                      ],
+                    },
+                  }
+                : {}),
             },
           },
   });
@@ -81,7 +89,11 @@ async function parent(): Promise<void> {
     Arm,
     { send: (message: string) => Promise<NodeJS.CpuUsage>; url: string; stop: () => void }
   >();
-  for (const arm of ["off", "on"] as const) {
+  const only = process.argv
+    .find((arg) => arg.startsWith("--arms="))
+    ?.split("=")[1]
+    ?.split(",");
+  for (const arm of ARMS.filter((name) => only === undefined || only.includes(name))) {
     const process_ = fork(new URL(import.meta.url).pathname, ["child", arm, receiverUrl], {
       execArgv: ["--import", "tsx"],
     });
@@ -115,7 +127,7 @@ async function parent(): Promise<void> {
       }),
     );
   };
-  const perRequest: Record<Arm, number[]> = { off: [], on: [] };
+  const perRequest: Record<Arm, number[]> = { off: [], metrics: [], tracing: [], callback: [], on: [] };
   for (const arm of arms.values()) await drive(arm.url, requests); // warm-up (JIT, pools)
   for (let round = 0; round < rounds; round++) {
     for (const [name, arm] of arms) {
@@ -128,17 +140,15 @@ async function parent(): Promise<void> {
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   const off = median(perRequest.off);
-  const on = median(perRequest.on);
-  const report = {
-    requests_per_round: requests,
-    rounds,
-    concurrency,
-    cpu_us_per_request_off: Math.round(off),
-    cpu_us_per_request_on: Math.round(on),
-    overhead_percent: Math.round(((on - off) / off) * 1000) / 10,
-    rounds_off: perRequest.off.map(Math.round),
-    rounds_on: perRequest.on.map(Math.round),
-  };
+  const report: Record<string, unknown> = { requests_per_round: requests, rounds, concurrency };
+  for (const name of arms.keys()) {
+    const value = median(perRequest[name]);
+    report[name] = {
+      cpu_us_per_request: Math.round(value),
+      vs_off_percent: off > 0 ? Math.round(((value - off) / off) * 1000) / 10 : null,
+      rounds: perRequest[name].map(Math.round),
+    };
+  }
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   for (const arm of arms.values()) arm.stop();
   receiver.close();
