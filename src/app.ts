@@ -21,13 +21,18 @@ import { OperationGateway, type OperationGatewayOptions } from "./core/operation
 import { rerankOperation } from "./core/rerank/rerank-operation.js";
 import type { Deployment } from "./core/types/deployment.js";
 import { createLogger, type Logger } from "./logging/logger.js";
+import { Alerter } from "./observability/alerts/alerter.js";
+import { LoggingCallbacks } from "./observability/callbacks/logging-callbacks.js";
 import { DeploymentChecks } from "./observability/deployment-checks.js";
 import {
   type DeploymentHealth,
   GatewayMetrics,
   type GatewayMetricsOptions,
 } from "./observability/metrics.js";
+import type { FollowerOptions } from "./observability/observability-config.js";
+import { composeObserver } from "./observability/observer-hub.js";
 import { Readiness, type ReadinessOptions } from "./observability/readiness.js";
+import { startTracing } from "./observability/tracing/tracing-setup.js";
 import { ProviderInvoker } from "./providers/provider-invoker.js";
 import { getProvider } from "./providers/registry.js";
 import { UpstreamExecutor } from "./providers/shared/execute.js";
@@ -102,6 +107,8 @@ export interface ObservabilityOptions {
   metrics?: false | (GatewayMetricsOptions & { auth?: "master_key" | "none" });
   /** Dependencies readiness probes; absent: readiness reports shutdown only. */
   readiness?: ReadinessOptions;
+  /** Traces, logging callbacks and alerts (src/observability/observability-config.ts); absent: none. */
+  followers?: FollowerOptions;
 }
 
 /**
@@ -171,6 +178,32 @@ export async function startApp(options: AppOptions): Promise<App> {
             else logger.warn({ cache: true }, `response cache bypassed, its store fails: ${event.reason}`);
           },
         });
+  const followers = observability.followers ?? {};
+  const tracing = followers.tracing === undefined ? undefined : startTracing(followers.tracing);
+  const callbacks =
+    followers.callbacks === undefined
+      ? undefined
+      : new LoggingCallbacks(followers.callbacks.routes, {
+          logMessages: followers.callbacks.logMessages,
+          ...(followers.callbacks.queue !== undefined ? { queue: followers.callbacks.queue } : {}),
+          ...(metrics !== undefined ? { registry: metrics.registry } : {}),
+          onFailure: (callback, error) =>
+            logger.warn({ callback, error: String(error) }, "logging callback delivery failed; will retry"),
+        });
+  const alerter =
+    followers.alerting === undefined
+      ? undefined
+      : new Alerter({
+          ...followers.alerting,
+          ...(metrics !== undefined ? { registry: metrics.registry } : {}),
+          sources: {
+            deployments: () => deploymentHealth(options.deployments, stateStore),
+            ...(observability.readiness?.journalDepth !== undefined
+              ? { journalDepth: observability.readiness.journalDepth }
+              : {}),
+          },
+        });
+  const observer = composeObserver({ metrics, tracer: tracing?.tracer, callbacks, alerter });
   const gateway = new ChatGateway(router, {
     catalog,
     dropParams: options.dropParams ?? false,
@@ -183,6 +216,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     ...(metrics !== undefined ? { observer: metrics } : {}),
     ...(options.guardrails !== undefined ? { guardrails: options.guardrails } : {}),
     ...(responseCache !== undefined ? { cache: responseCache.cache } : {}),
+    ...(observer !== undefined ? { observer } : {}),
   });
   // Embeddings: the same router, catalog and metering as chat (core/embeddings).
   const embeddings = new EmbeddingsGateway(router, {
@@ -289,6 +323,9 @@ export async function startApp(options: AppOptions): Promise<App> {
       closing ??= (async () => {
         health.ready = false;
         await server.close(graceMs);
+        // In-flight requests are done: deliver what the callbacks, alerts and spans still hold (bounded).
+        const flushMs = Math.min(Math.max(graceMs, 1_000), 5_000);
+        await Promise.all([callbacks?.close(flushMs), alerter?.close(flushMs), tracing?.shutdown()]);
         await invoker.close();
         await stateStore.close();
         await responseCache?.close();

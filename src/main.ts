@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
 import { catalogOf, registerConfiguredSecrets, routerSettingsOf, startApp } from "./app.js";
 import { resolveMasterKey } from "./auth/master-key.js";
 import { parseCommand, USAGE } from "./cli.js";
@@ -19,6 +20,7 @@ import { loadConfig } from "./config/load-config.js";
 import { createGuardrails } from "./guardrails/guardrail-engine.js";
 import { openKeysModule } from "./keys-module.js";
 import { createLogger } from "./logging/logger.js";
+import { followersFromConfig } from "./observability/observability-config.js";
 import { databaseProbe, redisProbe } from "./observability/readiness.js";
 import { SqlResponseStore } from "./responses/sql-response-store.js";
 import { closeOnSignal } from "./server/shutdown.js";
@@ -217,6 +219,7 @@ async function main(argv: readonly string[]): Promise<number> {
         journalDepth: () => usage.ledger.backlog(),
         version: packageVersion(),
       },
+      followers: await followersFromConfig(config.observability, process.env, configFolder(config)),
     },
     // In-flight requests have finished (and settled) before this runs: drain the ledger, then close the database.
     onClose: async () => {
@@ -250,3 +253,8 @@ main(process.argv.slice(2)).then(
     leaveCluster();
   },
 );
+
+/** Where relative paths in the config (custom callback modules) are resolved: the config file's folder. */
+function configFolder(config: GatewayConfig): string {
+  return config.source.kind === "file" ? dirname(resolve(config.source.path)) : process.cwd();
+}

@@ -1,6 +1,7 @@
 import type { Deployment } from "../core/types/deployment.js";
 import type { CacheConfig } from "./cache-config.js";
 import type { GuardrailConfig } from "./guardrail-config.js";
+import type { ObservabilitySettings } from "./observability-settings.js";
 
 /**
  * The resolved configuration the process runs on: parsed once at startup (load-config.ts) and passed down. Every
@@ -29,6 +30,8 @@ export interface GatewayConfig {
   guardrails: GuardrailConfig[];
   /** The response cache (`litellm_settings.cache: true` + `cache_params`); undefined: off. docs/caching.md. */
   cache: CacheConfig | undefined;
+  /** Traces, logging callbacks and alerts (src/config/observability-settings.ts, docs/observability.md). */
+  observability: ObservabilitySettings;
   /** One line per ignored LiteLLM key or questionable setting; main prints them at startup. Never holds values. */
   warnings: string[];
 }

@@ -13,6 +13,7 @@ import type { ConfigSource, ConnectionLimitSettings, GatewayConfig, ServerConfig
 import { buildGuardrails } from "./guardrail-config.js";
 import { UNIMPLEMENTED_LITELLM_KEYS } from "./litellm-unimplemented-keys.js";
 import { MIN_MASTER_KEY_LENGTH, masterKeyWeakness } from "./master-key-strength.js";
+import { buildObservabilitySettings } from "./observability-settings.js";
 import { withEnvironmentCredentials } from "./provider-env.js";
 import { buildLitellmSettings, buildRouterConfig, checkGroupReferences } from "./router-config.js";
 import {
@@ -169,6 +170,7 @@ function assemble(
     litellmSettings,
     guardrails,
     cache,
+    observability: buildObservabilitySettings(raw.litellm_settings, general, warnings),
     warnings,
   };
 }

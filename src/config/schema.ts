@@ -194,6 +194,11 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     budget_duration: leaf.string().optional(),
     default_key_generate_params: leaf.jsonObject().optional(),
     upperbound_key_generate_params: leaf.jsonObject().optional(),
+    // Logging callbacks and traces (docs/observability.md).
+    success_callback: leaf.stringList().optional(),
+    failure_callback: leaf.stringList().optional(),
+    callbacks: leaf.stringList().optional(),
+    turn_off_message_logging: leaf.boolean().optional(),
   });
 
   const routerSettings = section("router_settings", {
@@ -255,6 +260,10 @@ export function createConfigSchema(env: EnvLookup, ignored: IgnoredKeyCollector,
     metrics_enabled: leaf.boolean().optional(),
     metrics_auth: leaf.oneOf(["master_key", "none"] as const).optional(),
     metrics_litellm_names: leaf.boolean().optional(),
+    alerting: leaf.stringList().optional(),
+    alerting_threshold: leaf.positive().optional(),
+    alert_types: leaf.stringList().optional(),
+    alerting_args: leaf.jsonObject().optional(),
   });
 
   return section("top", {

@@ -41,6 +41,7 @@ export function chatContext(context: HandlerContext): ChatContext {
     principal: principalOf(context),
     signal: context.signal,
     surface: "rpc",
+    traceparent: context.requestHeader.get("traceparent") ?? undefined,
     ...(timeout !== undefined ? { deadline: Date.now() + timeout } : {}),
   };
 }

@@ -223,6 +223,7 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
         principal,
         signal: controller.signal,
         surface: "rpc",
+        traceparent: single(headers.traceparent),
       };
       if (timeout.timeoutMs !== undefined) {
         chat.deadline = Date.now() + timeout.timeoutMs;

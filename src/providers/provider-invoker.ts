@@ -70,10 +70,11 @@ export class ProviderInvoker implements AttemptInvoker {
     requestId: string,
     signal: AbortSignal,
     limits: AttemptLimits,
+    upstreamHeaders?: Readonly<Record<string, string>>,
   ): Promise<ChatResponse> {
     const adapter = this.adapterForRequest(deployment, request);
     request = forDeploymentProvider(request, deployment);
-    const context: ProviderCallContext = { deployment, stream: false, requestId };
+    const context: ProviderCallContext = { deployment, stream: false, requestId, upstreamHeaders };
     if (adapter.kind === "local") return adapter.complete(request, context, signal);
     return this.executor.complete(adapter, request, context, signal, limits);
   }
@@ -103,10 +104,11 @@ export class ProviderInvoker implements AttemptInvoker {
     requestId: string,
     signal: AbortSignal,
     limits: AttemptLimits,
+    upstreamHeaders?: Readonly<Record<string, string>>,
   ): Promise<UpstreamEventStream> {
     const adapter = this.adapterForRequest(deployment, request);
     request = forDeploymentProvider(request, deployment);
-    const context: ProviderCallContext = { deployment, stream: true, requestId };
+    const context: ProviderCallContext = { deployment, stream: true, requestId, upstreamHeaders };
     if (adapter.kind === "http") return this.executor.stream(adapter, request, context, signal, limits);
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal.reason);

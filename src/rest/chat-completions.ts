@@ -4,7 +4,7 @@ import { toGatewayError } from "../core/errors/gateway-error.js";
 import type { ChatRequest } from "../core/types/chat.js";
 import { applyCacheHeader, cacheHeaders } from "./cache-headers.js";
 import { fromOpenAIRequest } from "./from-openai.js";
-import { type HttpResponse, readJsonBody, sendJson } from "./http-io.js";
+import { type HttpResponse, header, readJsonBody, sendJson } from "./http-io.js";
 import { meteringHeaders } from "./metering-headers.js";
 import { renderOpenAIError } from "./openai-error.js";
 import type { RestContext } from "./rest-shim.js";
@@ -77,6 +77,7 @@ export async function handleChatCompletions(context: RestContext): Promise<numbe
     principal: context.principal ?? { keyId: "anonymous", role: "user", display: "" },
     signal: abort.signal,
     surface: "chat_completions",
+    traceparent: header(httpRequest, "traceparent"),
   };
 
   if (!stream) {

@@ -100,7 +100,14 @@ export class Router implements Dispatcher {
       context,
       false,
       (deployment, signal, limits) =>
-        this.invoker.complete(deployment, request, context.requestId, signal, limits),
+        this.invoker.complete(
+          deployment,
+          request,
+          context.requestId,
+          signal,
+          limits,
+          context.upstreamHeaders,
+        ),
       undefined,
       () => estimatePrompt(request),
     );
@@ -119,7 +126,7 @@ export class Router implements Dispatcher {
       context,
       true,
       (deployment, signal, limits) =>
-        this.invoker.stream(deployment, request, context.requestId, signal, limits),
+        this.invoker.stream(deployment, request, context.requestId, signal, limits, context.upstreamHeaders),
       (stream) => stream.abort(),
       () => estimatePrompt(request),
     );

@@ -22,7 +22,7 @@ export interface FaultUpstream {
   /** Base URL to use as `api_base` (`…/v1` for openai, the origin for anthropic). */
   baseUrl: string;
   /** Requests received, in order, with the time each arrived (performance.now()). */
-  received: { at: number; stream: boolean }[];
+  received: { at: number; stream: boolean; traceparent?: string | undefined }[];
   /** Faults for the next requests, in order; when empty, `otherwise` applies. */
   script: Fault[];
   otherwise: Fault;
@@ -66,7 +66,8 @@ export async function startFaultUpstream(
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
     const stream = body["stream"] === true;
-    state.received.push({ at: performance.now(), stream });
+    const traceparent = request.headers.traceparent as string | undefined;
+    state.received.push({ at: performance.now(), stream, traceparent });
     const fault = state.script.shift() ?? state.otherwise;
     await serve(flavour, fault, stream, response);
   });

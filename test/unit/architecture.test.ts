@@ -40,8 +40,9 @@ const ALLOWED: Record<string, string[]> = {
   connect: ["core", "auth", "logging", "gen", "keys", "usage"],
   usage: ["core", "keys", "limits", "store", "logging", "providers"],
   limits: ["core", "keys"],
-  // Metrics and readiness: fed by the core's RequestObserver port; nothing but app.ts imports them.
-  observability: ["core"],
+  // Metrics, readiness, traces, callbacks, alerts: fed by the core's RequestObserver port; nothing but app.ts and
+  // main.ts imports them. observability-config.ts reads the config's settings type (config depends on core only).
+  observability: ["core", "config"],
   // Stored OpenAI Responses (conversation state) over the gateway's database.
   responses: ["store"],
   // Guardrails implement the core's Guardrails port from the config's typed guardrail list.

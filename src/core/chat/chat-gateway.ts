@@ -8,7 +8,7 @@ import { assertNoEgressFields } from "./forbidden-fields.js";
 import { GuardrailError, type GuardrailRun, type Guardrails, type StreamGuard } from "./guardrail-port.js";
 import type { BilledUsage, Metering, MeterReceipt, MeterTicket } from "./metering.js";
 import { mayUseModel } from "./model-access.js";
-import type { RequestObserver, RequestSurface } from "./request-observer.js";
+import type { RequestEnd, RequestObserver, RequestScope, RequestSurface } from "./request-observer.js";
 import type { CachedAnswer, CacheInfo, CacheSession, ResponseCache } from "./response-cache.js";
 import { StreamTap } from "./stream-tap.js";
 import type { TokenCount, TokenCounter } from "./token-counter.js";
@@ -53,11 +53,12 @@ export class ChatGateway {
     const surface = context.surface ?? "other";
     const startedAt = performance.now();
     observer.onStart(surface, false);
+    const scope = scopeOf(observer, request, context, surface, false, startedAt);
     let admitted: ChatContext | undefined;
     let result: CompleteResult | undefined;
     let failure: GatewayError | undefined;
     try {
-      admitted = this.admit(request, observedContext(context, observer));
+      admitted = this.admit(request, observedContext(context, observer, scope));
       result = await this.completeAdmitted(request, admitted);
       return result;
     } catch (error) {
@@ -65,7 +66,7 @@ export class ChatGateway {
       throw error;
     } finally {
       const usage = result?.response.usage;
-      observer.onEnd({
+      const end: RequestEnd = {
         surface,
         stream: false,
         modelGroup: admitted?.resolved?.group.name,
@@ -74,8 +75,12 @@ export class ChatGateway {
         routing: result?.routing,
         usage,
         costUsd: result?.metering?.costUsd ?? usage?.costUsd,
+        keySpendUsd: result?.metering?.keySpendUsd,
+        response: result?.response,
         error: failure,
-      });
+      };
+      observer.onEnd(end);
+      scope?.onEnd(end);
     }
   }
 
@@ -210,21 +215,30 @@ export class ChatGateway {
     const surface = context.surface ?? "other";
     const startedAt = performance.now();
     observer.onStart(surface, true);
+    const scope = scopeOf(observer, request, context, surface, true, startedAt);
     let admitted: ChatContext | undefined;
     try {
-      admitted = this.admit(request, observedContext(context, observer));
+      admitted = this.admit(request, observedContext(context, observer, scope));
       const modelGroup = admitted.resolved?.group.name;
-      return await this.streamAdmitted(request, admitted, { observer, surface, startedAt, modelGroup });
+      return await this.streamAdmitted(request, admitted, {
+        observer,
+        scope,
+        surface,
+        startedAt,
+        modelGroup,
+      });
     } catch (error) {
       // Refused or failed before the stream committed; once committed, the relay reports the end.
-      observer.onEnd({
+      const end: RequestEnd = {
         surface,
         stream: true,
         modelGroup: admitted?.resolved?.group.name,
         startedAt,
         endedAt: performance.now(),
         error: toGatewayError(error),
-      });
+      };
+      observer.onEnd(end);
+      scope?.onEnd(end);
       throw error;
     }
   }
@@ -629,24 +643,64 @@ async function* replayStream(
 /** What the relay needs to tell the observer how a committed stream ended. */
 interface ObservedStream {
   observer: RequestObserver;
+  scope: RequestScope | undefined;
   surface: RequestSurface;
   startedAt: number;
   modelGroup: string | undefined;
   routing?: RoutingInfo;
 }
 
-/** The caller's context with the observer told of every attempt (after whoever else listens). */
-function observedContext(context: ChatContext, observer: RequestObserver): ChatContext {
+/** The request's scope, when an observer follows single requests (traces, logging callbacks). */
+function scopeOf(
+  observer: RequestObserver,
+  request: ChatRequest,
+  context: ChatContext,
+  surface: RequestSurface,
+  stream: boolean,
+  startedAt: number,
+): RequestScope | undefined {
+  return observer.scope?.({
+    surface,
+    stream,
+    requestId: context.requestId,
+    principal: context.principal,
+    request,
+    traceparent: context.traceparent,
+    startedAt,
+  });
+}
+
+/**
+ * The caller's context with the observer (and the request's scope) told of every attempt, after whoever else
+ * listens; upstream calls carry the scope's headers (trace propagation) and nothing else.
+ */
+function observedContext(
+  context: ChatContext,
+  observer: RequestObserver,
+  scope: RequestScope | undefined,
+): ChatContext {
   const outer = context.onAttempt;
+  if (scope === undefined) {
+    return {
+      ...context,
+      upstreamHeaders: undefined,
+      onAttempt:
+        outer === undefined
+          ? observer.onAttempt
+          : (attempt) => {
+              outer(attempt);
+              observer.onAttempt(attempt);
+            },
+    };
+  }
   return {
     ...context,
-    onAttempt:
-      outer === undefined
-        ? observer.onAttempt
-        : (attempt) => {
-            outer(attempt);
-            observer.onAttempt(attempt);
-          },
+    upstreamHeaders: scope.upstreamHeaders,
+    onAttempt: (attempt) => {
+      outer?.(attempt);
+      observer.onAttempt(attempt);
+      scope.onAttempt(attempt);
+    },
   };
 }
 
@@ -700,6 +754,7 @@ async function* relayStream(
   let billed: BilledUsage | undefined;
   let failure: GatewayError | undefined;
   let finished = false;
+  let receipt: MeterReceipt | undefined;
   try {
     for await (const batch of source) {
       // The tap counts what the provider generated; the guard then decides what the caller sees of it.
@@ -732,7 +787,7 @@ async function* relayStream(
     throw error;
   } finally {
     if (metering !== undefined) {
-      await metering.ticket.settle({
+      receipt = await metering.ticket.settle({
         attempts: metering.attempts(),
         routing: metering.routing,
         usage: tap.usage,
@@ -746,7 +801,7 @@ async function* relayStream(
       });
     }
     if (observed !== undefined) {
-      observed.observer.onEnd({
+      const end: RequestEnd = {
         surface: observed.surface,
         stream: true,
         modelGroup: observed.modelGroup,
@@ -756,11 +811,16 @@ async function* relayStream(
         routing: observed.routing,
         usage: billed?.usage ?? tap.usage,
         costUsd: billed?.costUsd,
+        keySpendUsd: receipt?.keySpendUsd,
+        responseModel: tap.responseModel,
+        finishReasons: tap.finishReasons,
         // A stream the caller stopped reading before its end counts as cancelled.
         error:
           failure ??
           (finished ? undefined : new GatewayError("cancelled", "The caller stopped reading the stream.")),
-      });
+      };
+      observed.observer.onEnd(end);
+      observed.scope?.onEnd(end);
     }
   }
 }

@@ -24,6 +24,10 @@ export interface ChatContext {
   onAttempt?: (attempt: Attempt) => void;
   /** The edge the request came in through (metrics label); absent: "other". */
   surface?: RequestSurface;
+  /** The caller's W3C `traceparent` header, as received (edges copy it; only a tracer reads it). */
+  traceparent?: string | undefined;
+  /** Headers the gateway adds to every upstream call of this request (trace propagation); set by the core. */
+  upstreamHeaders?: Readonly<Record<string, string>> | undefined;
   /** The request's model resolution and prompt estimate, set once at admission (ChatGateway). */
   resolved?: ResolvedRequest;
 }

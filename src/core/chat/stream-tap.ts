@@ -1,4 +1,4 @@
-import type { ChatEvent, Usage } from "../types/chat.js";
+import type { ChatEvent, FinishReason, Usage } from "../types/chat.js";
 
 /**
  * The one pass over a stream's batches in the core: it learns, in a single scan of each batch, everything the
@@ -14,6 +14,10 @@ export class StreamTap {
   generatedBytes = 0;
   /** performance.now() of the first batch that carried more than a response-start. */
   firstTokenAt: number | undefined;
+  /** The model the provider named in its response-start, when it did. */
+  responseModel: string | undefined;
+  /** Each finish reason as it came (one per choice). */
+  readonly finishReasons: FinishReason[] = [];
   private sawStart = false;
   private readonly finished = new Set<number>();
 
@@ -54,6 +58,7 @@ export class StreamTap {
           break;
         case "finish":
           this.finished.add(event.choice);
+          this.finishReasons.push(event.reason);
           content = true;
           break;
         case "usage":
@@ -63,6 +68,7 @@ export class StreamTap {
         case "response-start":
           this.sawStart = true;
           if (this.responseId !== undefined) event.id = this.responseId;
+          if (event.model !== "") this.responseModel = event.model;
           break;
         default:
           content = true;
@@ -90,7 +96,10 @@ export class StreamTap {
   missingFinishes(): ChatEvent[] {
     const tail: ChatEvent[] = [];
     for (let choice = 0; choice < this.choices; choice++) {
-      if (!this.finished.has(choice)) tail.push({ type: "finish", choice, reason: "stop" });
+      if (!this.finished.has(choice)) {
+        tail.push({ type: "finish", choice, reason: "stop" });
+        this.finishReasons.push("stop");
+      }
     }
     return tail;
   }

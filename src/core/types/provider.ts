@@ -37,6 +37,8 @@ export interface ProviderCallContext {
   stream: boolean;
   /** Request id, for providers that take one (and for error messages). */
   requestId: string;
+  /** Headers the gateway adds to the upstream call (W3C trace context); never replaces one the provider set. */
+  upstreamHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** How the upstream frames a streaming body. */
@@ -182,6 +184,7 @@ export interface AttemptInvoker {
     requestId: string,
     signal: AbortSignal,
     limits: AttemptLimits,
+    upstreamHeaders?: Readonly<Record<string, string>>,
   ): Promise<ChatResponse>;
   stream(
     deployment: Deployment,
@@ -189,6 +192,7 @@ export interface AttemptInvoker {
     requestId: string,
     signal: AbortSignal,
     limits: AttemptLimits,
+    upstreamHeaders?: Readonly<Record<string, string>>,
   ): Promise<UpstreamEventStream>;
   /** One embeddings attempt (split into the provider's per-call batches); absent: no embeddings in this build. */
   embed?(

@@ -55,7 +55,7 @@ export class UpstreamExecutor {
   ): Promise<ChatResponse> {
     const exchange = new BufferedExchange(signal, limits, adapter.id);
     try {
-      const upstream = await adapter.buildRequest(request, context);
+      const upstream = withUpstreamHeaders(await adapter.buildRequest(request, context), context);
       const answer = await exchange.send(this.agent, upstream, limits.firstByteTimeoutMs);
       if (answer.status >= 400) {
         throw adapter.parseError(answer.status, answer.text, undiciUtil.parseHeaders(answer.rawHeaders));
@@ -136,7 +136,7 @@ export class UpstreamExecutor {
   ): Promise<UpstreamEventStream> {
     const exchange = new StreamingExchange(signal, limits, adapter, request, context);
     try {
-      const upstream = await adapter.buildRequest(request, context);
+      const upstream = withUpstreamHeaders(await adapter.buildRequest(request, context), context);
       exchange.dispatch(this.agent, upstream, limits.firstByteTimeoutMs);
       const first = await exchange.next();
       if (first.done) {
@@ -154,6 +154,20 @@ export class UpstreamExecutor {
       throw exchange.translate(error);
     }
   }
+}
+
+/**
+ * The request with the gateway's own headers for this call (trace propagation) added; a header the provider's
+ * translation set (case-insensitively) is never replaced. No headers: the same object, nothing copied.
+ */
+function withUpstreamHeaders(upstream: UpstreamRequest, context: ProviderCallContext): UpstreamRequest {
+  const extra = context.upstreamHeaders;
+  if (extra === undefined) return upstream;
+  const headers = { ...upstream.headers };
+  const present = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  for (const [name, value] of Object.entries(extra))
+    if (!present.has(name.toLowerCase())) headers[name] = value;
+  return { ...upstream, headers };
 }
 
 /** Origin and path of an upstream URL, parsed once per distinct URL (a handful per deployment). */

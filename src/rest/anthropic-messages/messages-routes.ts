@@ -51,6 +51,7 @@ function chatContext(context: RestContext, signal: AbortSignal): ChatContext {
     principal: context.principal ?? { keyId: "anonymous", role: "user", display: "" },
     signal,
     surface: "messages",
+    traceparent: header(context.request, "traceparent"),
   };
 }
 

@@ -3,7 +3,7 @@ import { GatewayError, invalidRequest, toGatewayError } from "../../core/errors/
 import type { Principal } from "../../core/types/principal.js";
 import type { ResponseStore } from "../../responses/response-store.js";
 import { callerGone, openEventStream, write } from "../chat-completions.js";
-import { readJsonBody, sendJson } from "../http-io.js";
+import { header, readJsonBody, sendJson } from "../http-io.js";
 import { meteringHeaders } from "../metering-headers.js";
 import type { RestContext } from "../rest-shim.js";
 import { routingHeaders } from "../routing-headers.js";
@@ -131,7 +131,13 @@ export async function handleCreateResponse(context: RestContext): Promise<number
   const input = withIds(parsed.input);
   const abort = callerGone(response);
   const responseId = newResponseId();
-  const chat: ChatContext = { requestId, responseId, principal, signal: abort.signal };
+  const chat: ChatContext = {
+    requestId,
+    responseId,
+    principal,
+    signal: abort.signal,
+    traceparent: header(context.request, "traceparent"),
+  };
   const skeleton = responseSkeleton(parsed, responseId, Math.floor((settings.now ?? Date.now)() / 1000));
 
   if (!parsed.stream) {

@@ -85,12 +85,11 @@ describe("LiteLLM keys we knowingly do not implement", () => {
   - model_name: c
     litellm_params: { model: openai/o3, tags: [z] }
 litellm_settings:
-  success_callback: [langfuse]
   modify_params: os.environ/NOT_SET_ANYWHERE
 router_settings:
   enable_tag_filtering: true
 general_settings:
-  alerting: [slack]
+  spend_report_frequency: 1d
   custom_auth: my_module.auth
 callback_settings:
   otel: { message_logging: false }
@@ -101,11 +100,10 @@ callback_settings:
       "model_list[*].litellm_params.tags",
       "model_list[*].litellm_params.mock_response",
       "model_list[*].model_info.team_id",
-      "litellm_settings.success_callback",
       "litellm_settings.modify_params",
       "router_settings.enable_tag_filtering",
       "general_settings.custom_auth",
-      "general_settings.alerting",
+      "general_settings.spend_report_frequency",
     ]);
     assert.match(config.warnings[1] ?? "", /\(3 occurrences\) — tag-based routing is not supported$/);
     assert.match(config.warnings[3] ?? "", /\(2 occurrences\)/);
