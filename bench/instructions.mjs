@@ -73,13 +73,19 @@ function http1Sender(port, path, headers, body, concurrency) {
 
 /** gRPC unary calls over h2c sessions (one per 8 in flight); success is grpc-status 0. */
 function grpcSender(port, body, concurrency) {
-  const sessions = Array.from({ length: Math.max(1, Math.ceil(concurrency / 8)) }, () =>
-    http2Connect(`http://127.0.0.1:${port}`),
-  );
+  const open = () => {
+    const session = http2Connect(`http://127.0.0.1:${port}`);
+    // A session the server closed (idle timeout while valgrind dumps) fails its streams; the next call reopens it.
+    session.on("error", () => {});
+    return session;
+  };
+  const sessions = Array.from({ length: Math.max(1, Math.ceil(concurrency / 8)) }, open);
   let next = 0;
   const send = () =>
     new Promise((resolve, reject) => {
-      const session = sessions[next++ % sessions.length];
+      const index = next++ % sessions.length;
+      if (sessions[index].closed || sessions[index].destroyed) sessions[index] = open();
+      const session = sessions[index];
       const stream = session.request({
         ":method": "POST",
         ":path": COMPLETE_PATH,
@@ -138,19 +144,25 @@ async function counted(pid, outBase, during) {
 /**
  * Counts the instructions `pid` executes while `count` requests go through `sender`. Under valgrind a request
  * takes ~50× longer, so work that runs per wall-clock second (timers, the event-loop delay monitor) would be
- * charged to requests ~50× over: an idle window measured right after gives that rate, and it is subtracted
+ * charged to requests ~50× over: idle windows just before and after give that rate (the smaller), and it is subtracted
  * (`perRequest`; `rawPerRequest` keeps the uncorrected figure).
  */
 async function countInstructions(pid, outBase, sender, count, concurrency, warmup, idleSeconds) {
   const warmErrors = await drive(warmup, concurrency, sender.send);
   if (warmErrors > 0) throw new Error(`${warmErrors} of ${warmup} warm-up requests failed`);
   execFileSync("callgrind_control", ["--instr=on", String(pid)], { stdio: "ignore" });
-  const busy = await counted(pid, outBase, () => drive(count, concurrency, sender.send));
-  // Pending ledger batches and the like finish first; then the process is idle.
+  // Idle windows before and after the counted one; the smaller rate is taken, because deferred work (a ledger
+  // batch, a major GC, a background compile) can land in either and is the requests' own cost.
   await sleep(1000);
-  const idle = await counted(pid, outBase, () => sleep(idleSeconds * 1000));
+  const idleBefore = await counted(pid, outBase, () => sleep(idleSeconds * 1000));
+  const busy = await counted(pid, outBase, () => drive(count, concurrency, sender.send));
+  await sleep(1000);
+  const idleAfter = await counted(pid, outBase, () => sleep(idleSeconds * 1000));
   execFileSync("callgrind_control", ["--instr=off", String(pid)], { stdio: "ignore" });
-  const idlePerSecond = idle.instructions / idle.seconds;
+  const idlePerSecond = Math.min(
+    idleBefore.instructions / idleBefore.seconds,
+    idleAfter.instructions / idleAfter.seconds,
+  );
   return {
     instructions: busy.instructions,
     seconds: busy.seconds,

@@ -166,3 +166,28 @@ describe("wildcard deployments", () => {
     assert.deepEqual(calls, ["bad", "good"]);
   });
 });
+
+describe("attempt signals", () => {
+  it("an attempt that cannot be hedged runs on the caller's signal; a hedgeable one gets its own", async () => {
+    const seen: AbortSignal[] = [];
+    const invoker: AttemptInvoker = {
+      async complete(_target, _request, _id, signal) {
+        seen.push(signal);
+        return response;
+      },
+      async stream(): Promise<UpstreamEventStream> {
+        throw new GatewayError("internal", "not streamed here");
+      },
+    };
+    const caller = new AbortController();
+    await router(invoker).complete(request, context({ signal: caller.signal }));
+    assert.equal(seen[0], caller.signal, "no hedging configured: one signal per request");
+    await router(invoker, { hedgeAfterMs: { g: 10_000 } }).complete(
+      request,
+      context({ signal: caller.signal }),
+    );
+    const own = seen[1] as AbortSignal;
+    assert.notEqual(own, caller.signal, "a hedgeable attempt can be aborted alone");
+    assert.equal(own.aborted, false);
+  });
+});
