@@ -111,6 +111,15 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  // Traces, callbacks and alerts are checked before anything opens, by `check` and the start alike: a callback
+  // whose credentials are missing fails both the same way (and a failed start holds nothing open).
+  let followers: Awaited<ReturnType<typeof followersFromConfig>>;
+  try {
+    followers = await followersFromConfig(config.observability, process.env, configFolder(config));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
   if (command.kind === "check") {
     process.stdout.write(`${formatCheckReport(config)}\n`);
     return 0;
@@ -219,7 +228,7 @@ async function main(argv: readonly string[]): Promise<number> {
         journalDepth: () => usage.ledger.backlog(),
         version: packageVersion(),
       },
-      followers: await followersFromConfig(config.observability, process.env, configFolder(config)),
+      followers,
     },
     // In-flight requests have finished (and settled) before this runs: drain the ledger, then close the database.
     onClose: async () => {
@@ -251,6 +260,8 @@ main(process.argv.slice(2)).then(
     );
     process.exitCode = 1;
     leaveCluster();
+    // Whatever the failed start had opened (database, Redis, timers) must not keep a process that serves nothing.
+    setTimeout(() => process.exit(1), 200);
   },
 );
 

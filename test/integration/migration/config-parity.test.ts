@@ -14,8 +14,8 @@ const PUBLISHED_CONFIG = [
   "  - model_name: mock-gpt",
   "    litellm_params:",
   "      model: mock/mock-gpt",
-  "litellm_settings:",
-  "  success_callback: ['langfuse']",
+  "router_settings:",
+  "  enable_tag_filtering: true",
   "general_settings:",
   "  master_key: sk-my-master-key",
 ].join("\n");
@@ -75,7 +75,7 @@ describe("config parity: check and start agree (issue #15)", () => {
       // The warnings are on the banner, at once — not when the buffered JSON logger flushes at shutdown.
       const banner = await waitFor(started.output, /Config warnings \(\d+\):[\s\S]*?Try it:/, started.exited);
       assert.match(banner, /WARNING: general_settings\.master_key is weak/);
-      assert.match(banner, /success_callback/);
+      assert.match(banner, /enable_tag_filtering/);
       const response = await fetch(`${url}/v1/chat/completions`, {
         method: "POST",
         headers: { authorization: "Bearer sk-my-master-key", "content-type": "application/json" },
@@ -101,6 +101,20 @@ describe("config parity: check and start agree (issue #15)", () => {
     assert.match(started.output.err, /master key is too weak/);
     assert.ok(!`${check.output.err}${started.output.err}`.includes("sk-my-master-key"));
   });
+  it("a logging callback without its credentials fails check and start alike, and the start exits", async () => {
+    const callbackFile = join(dir, "callback.yaml");
+    writeFileSync(
+      callbackFile,
+      "model_list:\n  - model_name: mock-gpt\n    litellm_params:\n      model: mock/mock-gpt\nlitellm_settings:\n  success_callback: ['langfuse']\n",
+    );
+    const check = run(["check", "--config", callbackFile], { SWITCHBOARD_DATA_DIR: dir });
+    assert.equal(await check.exited, 1);
+    assert.match(check.output.err, /langfuse is configured but LANGFUSE_PUBLIC_KEY is not set/);
+    const started = run(["--config", callbackFile, "--port", "0"], { SWITCHBOARD_DATA_DIR: dir });
+    assert.equal(await started.exited, 1, "a start that cannot serve exits instead of hanging");
+    assert.match(started.output.err, /LANGFUSE_PUBLIC_KEY is not set/);
+  });
+
   it("a proxy-wide budget and key generate params from the config hold on the running gateway", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "sb-parity-budget-"));
     const budgetFile = join(dataDir, "budget.yaml");

@@ -143,7 +143,7 @@ describe("logging callbacks: Langfuse ingestion and a generic webhook", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(langfuseIds(langfuse).length, deliveredBefore);
     langfuse.status = 200;
-    await waitFor(() => langfuseIds(langfuse).length >= deliveredBefore + 5, 5_000, "redelivery");
+    await waitFor(() => langfuseIds(langfuse).length >= deliveredBefore + 5, 15_000, "redelivery");
     await new Promise((resolve) => setTimeout(resolve, 150));
     const delivered = langfuseIds(langfuse).slice(deliveredBefore);
     // The newest five survive (oldest dropped first); each arrives exactly once.
@@ -162,7 +162,7 @@ describe("logging callbacks: Langfuse ingestion and a generic webhook", () => {
       9,
     );
     // The webhook, never down, got all twelve.
-    await waitFor(() => webhookIds(webhook).length >= 12, 5_000, "webhook");
+    await waitFor(() => webhookIds(webhook).length >= 12, 15_000, "webhook");
     assert.equal(new Set(webhookIds(webhook)).size, 12);
   });
 
