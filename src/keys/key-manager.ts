@@ -32,6 +32,7 @@ import {
   checkText,
 } from "./key-validation.js";
 import {
+  applyLimitPath,
   assertGuardrailsKept,
   checkEtag,
   denied,
@@ -442,34 +443,6 @@ function applyKeyPaths(key: VirtualKey, paths: ReadonlySet<KeyFieldPath>, draft:
       case "models":
         changes.models = draft.models ?? [];
         break;
-      case "limits.max_budget":
-        limits.maxBudget = given.maxBudget;
-        limitsChanged = true;
-        break;
-      case "limits.budget_duration":
-        limits.budgetDuration = given.budgetDuration;
-        limitsChanged = true;
-        break;
-      case "limits.soft_budget":
-        limits.softBudget = given.softBudget;
-        limitsChanged = true;
-        break;
-      case "limits.rpm_limit":
-        limits.rpmLimit = given.rpmLimit;
-        limitsChanged = true;
-        break;
-      case "limits.tpm_limit":
-        limits.tpmLimit = given.tpmLimit;
-        limitsChanged = true;
-        break;
-      case "limits.max_parallel_requests":
-        limits.maxParallelRequests = given.maxParallelRequests;
-        limitsChanged = true;
-        break;
-      case "limits.model_limits":
-        limits.modelLimits = given.modelLimits;
-        limitsChanged = true;
-        break;
       case "expire_time":
         changes.expiresAt = draft.expiresAt;
         break;
@@ -479,6 +452,8 @@ function applyKeyPaths(key: VirtualKey, paths: ReadonlySet<KeyFieldPath>, draft:
       case "tags":
         changes.tags = draft.tags ?? [];
         break;
+      default:
+        if (applyLimitPath(limits, given, path)) limitsChanged = true;
     }
   }
   if (limitsChanged) {

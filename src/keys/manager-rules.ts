@@ -1,6 +1,7 @@
 import { GatewayError } from "../core/errors/gateway-error.js";
 import type { Principal } from "../core/types/principal.js";
 import type { InvalidationBus } from "./invalidation-bus.js";
+import type { Limits } from "./key-types.js";
 
 /**
  * The rules the key and team managers share: etag checks, the errors they render from, who may manage, and how a
@@ -69,5 +70,37 @@ export function assertGuardrailsKept(
   if (principal.role === "admin" || after === undefined) return;
   if (JSON.stringify(before["guardrails"] ?? null) !== JSON.stringify(after["guardrails"] ?? null)) {
     throw denied("metadata.guardrails", "Only an admin may change the guardrails a key or team enforces.");
+  }
+}
+
+/**
+ * One `limits.*` field-mask path of a key or team update: copies that limit from `given` into `limits`. False when
+ * the path names no limit (the caller handles its other fields).
+ */
+export function applyLimitPath(limits: Limits, given: Limits, path: string): boolean {
+  switch (path) {
+    case "limits.max_budget":
+      limits.maxBudget = given.maxBudget;
+      return true;
+    case "limits.budget_duration":
+      limits.budgetDuration = given.budgetDuration;
+      return true;
+    case "limits.soft_budget":
+      limits.softBudget = given.softBudget;
+      return true;
+    case "limits.rpm_limit":
+      limits.rpmLimit = given.rpmLimit;
+      return true;
+    case "limits.tpm_limit":
+      limits.tpmLimit = given.tpmLimit;
+      return true;
+    case "limits.max_parallel_requests":
+      limits.maxParallelRequests = given.maxParallelRequests;
+      return true;
+    case "limits.model_limits":
+      limits.modelLimits = given.modelLimits;
+      return true;
+    default:
+      return false;
   }
 }

@@ -8,6 +8,7 @@ import type { KeyStore, TeamChanges } from "./key-store.js";
 import { emptyLimits, type Limits, type Team, type TeamMemberRole } from "./key-types.js";
 import { checkId, checkLimits, checkMetadata, checkModels, checkTags, checkText } from "./key-validation.js";
 import {
+  applyLimitPath,
   assertGuardrailsKept,
   checkEtag,
   denied,
@@ -235,34 +236,6 @@ function applyTeamPaths(team: Team, paths: ReadonlySet<TeamFieldPath>, draft: Te
       case "models":
         changes.models = draft.models ?? [];
         break;
-      case "limits.max_budget":
-        limits.maxBudget = given.maxBudget;
-        limitsChanged = true;
-        break;
-      case "limits.budget_duration":
-        limits.budgetDuration = given.budgetDuration;
-        limitsChanged = true;
-        break;
-      case "limits.soft_budget":
-        limits.softBudget = given.softBudget;
-        limitsChanged = true;
-        break;
-      case "limits.rpm_limit":
-        limits.rpmLimit = given.rpmLimit;
-        limitsChanged = true;
-        break;
-      case "limits.tpm_limit":
-        limits.tpmLimit = given.tpmLimit;
-        limitsChanged = true;
-        break;
-      case "limits.max_parallel_requests":
-        limits.maxParallelRequests = given.maxParallelRequests;
-        limitsChanged = true;
-        break;
-      case "limits.model_limits":
-        limits.modelLimits = given.modelLimits;
-        limitsChanged = true;
-        break;
       case "max_key_duration":
         changes.maxKeyDurationSeconds = draft.maxKeyDurationSeconds;
         break;
@@ -272,6 +245,8 @@ function applyTeamPaths(team: Team, paths: ReadonlySet<TeamFieldPath>, draft: Te
       case "tags":
         changes.tags = draft.tags ?? [];
         break;
+      default:
+        if (applyLimitPath(limits, given, path)) limitsChanged = true;
     }
   }
   if (limitsChanged) {
