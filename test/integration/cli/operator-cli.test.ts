@@ -304,6 +304,20 @@ describe("switchboard operator CLI against a real gateway", () => {
     assert.ok((JSON.parse(models.stdout) as Array<{ id: string }>).some((model) => model.id === "mock-gpt"));
     const table = await cli(["models", "list"]);
     assert.match(table.stdout, /^MODEL\s+PROVIDER\s+DEPLOYMENTS/);
+
+    const deployments = await cli(["models", "deployments"]);
+    assert.equal(deployments.code, EXIT.ok, deployments.stderr);
+    assert.match(deployments.stdout, /^MODEL\s+DEPLOYMENT\s+PROVIDER\s+HEALTH/);
+    assert.match(deployments.stdout, /^mock-gpt\s+\S+\s+mock\/\S+\s+healthy/m);
+    const deploymentsJson = await cli(["models", "deployments", "--json"]);
+    assert.ok(
+      (JSON.parse(deploymentsJson.stdout) as Array<{ modelGroup: string }>).some(
+        (deployment) => deployment.modelGroup === "mock-gpt",
+      ),
+    );
+    // A user key may call models but not see the deployments behind them.
+    const refused = await cli(["models", "deployments"], created.secret);
+    assert.notEqual(refused.code, EXIT.ok);
   });
 
   it("bad input exits 1 naming the flag, before anything is sent", async () => {
