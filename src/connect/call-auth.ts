@@ -1,16 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { accessRule, roleMayCall } from "../auth/access-matrix.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import { extractBearer } from "../auth/authenticator.js";
 import { GatewayError } from "../core/errors/gateway-error.js";
 import type { Principal } from "../core/types/principal.js";
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The caller's `x-request-id` when it is a safe token, else a fresh UUID. */
-export function requestIdOf(incoming: string | null | undefined): string {
-  return incoming !== null && incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-}
+export { requestIdOf } from "../shared/request-id.js";
 
 /** The caller's principal from its `authorization` / `x-api-key` header (throws GatewayError "authentication"). */
 export function authenticateCall(

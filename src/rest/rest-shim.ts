@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { Authenticator } from "../auth/authenticator.js";
 import { extractBearer } from "../auth/authenticator.js";
@@ -11,6 +10,7 @@ import type { RerankRequest, RerankResult } from "../core/rerank/rerank-types.js
 import type { Principal } from "../core/types/principal.js";
 import { writeAccessLine } from "../logging/access-log.js";
 import type { Logger } from "../logging/logger.js";
+import { requestIdOf } from "../shared/request-id.js";
 import { messagesRoutes } from "./anthropic-messages/messages-routes.js";
 import { handleChatCompletions } from "./chat-completions.js";
 import { handleCompletions } from "./completions.js";
@@ -123,8 +123,6 @@ export function coreRestRoutes(readinessSource?: ReadinessSource): RestRoute[] {
   ];
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /**
  * The OpenAI-compatible edge: a route table, no framework. Unknown routes are 404 before any auth decision;
  * auth runs on the route actually dispatched (GUARDS 1). One JSON log line per request, never a key.
@@ -167,8 +165,8 @@ export class RestShim {
 
   private async dispatch(request: HttpRequest, response: HttpResponse): Promise<void> {
     const started = performance.now();
-    const incomingId = header(request, "x-request-id");
-    const requestId = incomingId !== undefined && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    // Unique per request even when the caller reuses an x-request-id (the ledger is keyed by it): see requestIdOf.
+    const requestId = requestIdOf(header(request, "x-request-id"));
     const url = request.url ?? "/";
     const query = url.indexOf("?");
     let path = query === -1 ? url : url.slice(0, query);

@@ -25,18 +25,23 @@ function ask(app: App, requestId: string, content = "hello"): Promise<Response> 
   });
 }
 
+/** The caller's x-request-id inside the gateway's request id (`<caller id>.<12 hex>`, unique per request). */
+function callerId(requestId: string): string {
+  return requestId.replace(/\.[0-9a-f]{12}$/, "");
+}
+
 /** Request ids in the Langfuse generation events and webhook payloads received so far. */
 function langfuseIds(receiver: FakeReceiver): string[] {
   return receiver.received.flatMap((request) =>
     (request.body as { batch: { type: string; body: { metadata: { request_id: string } } }[] }).batch
       .filter((event) => event.type === "generation-create")
-      .map((event) => event.body.metadata.request_id),
+      .map((event) => callerId(event.body.metadata.request_id)),
   );
 }
 
 function webhookIds(receiver: FakeReceiver): string[] {
   return receiver.received.flatMap((request) =>
-    (request.body as { request_id: string }[]).map((payload) => payload.request_id),
+    (request.body as { request_id: string }[]).map((payload) => callerId(payload.request_id)),
   );
 }
 
