@@ -280,14 +280,19 @@ describe("LiteLLM admin fields on /key/* and /team/* (issue #15)", () => {
       const info = await admin(gateway, "GET", `/key/info?key=${token as string}`);
       return (info.json["info"] as { spend: number }).spend;
     };
-    const keysTotal = (await keySpend(first.json["token"])) + (await keySpend(second.json["token"]));
-    const info = await admin(gateway, "GET", `/team/info?team_id=${teamId}`);
-    assert.equal(info.status, 200, info.text);
-    const teamInfo = info.json["team_info"] as {
-      spend: number;
-      total_spend: number;
-      remaining_budget: number;
-    };
+    type TeamInfo = { spend: number; total_spend: number; remaining_budget: number };
+    // The ledger is written off the request path: read until all three rows are in (three requests' spend).
+    let keysTotal = 0;
+    let teamInfo: TeamInfo = { spend: 0, total_spend: 0, remaining_budget: 0 };
+    for (let round = 0; round < 100; round++) {
+      keysTotal = (await keySpend(first.json["token"])) + (await keySpend(second.json["token"]));
+      const info = await admin(gateway, "GET", `/team/info?team_id=${teamId}`);
+      assert.equal(info.status, 200, info.text);
+      teamInfo = info.json["team_info"] as TeamInfo;
+      const again = (await keySpend(first.json["token"])) + (await keySpend(second.json["token"]));
+      if (again === keysTotal && Math.abs(teamInfo.spend - keysTotal) < 1e-9) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     assert.ok(teamInfo.spend > 0);
     assert.ok(Math.abs(teamInfo.spend - keysTotal) < 1e-9, `team ${teamInfo.spend} vs keys ${keysTotal}`);
     assert.ok(Math.abs(teamInfo.remaining_budget - (1 - teamInfo.spend)) < 1e-9);
