@@ -68,6 +68,15 @@ describe("PII corpus (test/fixtures/guardrails/pii-corpus.json)", () => {
     const masked = maskText(rules, "mail jane.doe@example.com, card 4111 1111 1111 1111", "prompt");
     assert.equal(masked, "mail <EMAIL_ADDRESS>, card <CREDIT_CARD>");
   });
+  it("finds every email in a long text (the anchored scan around each @)", () => {
+    const filler = "lorem ipsum dolor sit amet ".repeat(30);
+    const emails = ["a@example.com", "b.c+d@mail.example.org", "x@y.io"];
+    const text = `${emails[0]} ${filler} ${emails[1]}, ${emails[2]} @ not-an-email@ ${filler}icon@2x.png`;
+    const masked = maskText(rules, text, "prompt");
+    for (const email of emails) assert.ok(!masked.includes(email), email);
+    assert.equal(masked.match(/<EMAIL_ADDRESS>/g)?.length, 3);
+    assert.ok(masked.endsWith("icon@2x.png"));
+  });
   it("Luhn and mod-97 checks", () => {
     assert.equal(luhnValid("4111111111111111"), true);
     assert.equal(luhnValid("4111111111111112"), false);
