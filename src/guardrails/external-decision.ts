@@ -135,8 +135,10 @@ export async function decideWithin(
   signal: AbortSignal,
   decide: (signal: AbortSignal) => Promise<GuardrailDecision>,
 ): Promise<GuardrailDecision> {
-  const timeout = AbortSignal.timeout(config.timeoutMs);
-  const combined = AbortSignal.any([signal, timeout]);
+  // A timer of our own (AbortSignal.timeout's is unref'd): a hung guardrail is always answered by its timeout.
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new Error("guardrail timeout")), config.timeoutMs);
+  const combined = AbortSignal.any([signal, timeout.signal]);
   try {
     return await new Promise<GuardrailDecision>((resolve, reject) => {
       const onAbort = () => reject(combined.reason);
@@ -149,11 +151,13 @@ export async function decideWithin(
   } catch (error) {
     if (signal.aborted) throw error;
     if (config.failOpen) return { action: "allow" };
-    const why = timeout.aborted ? `did not answer within ${config.timeoutMs} ms` : "failed";
+    const why = timeout.signal.aborted ? `did not answer within ${config.timeoutMs} ms` : "failed";
     throw new GuardrailError(
       config.name,
       "unavailable",
       `Guardrail '${config.name}' ${why}; the request is refused (fail closed).`,
     );
+  } finally {
+    clearTimeout(timer);
   }
 }

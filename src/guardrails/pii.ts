@@ -64,22 +64,28 @@ export function ibanValid(iban: string): boolean {
   return remainder === 1;
 }
 
+/** Every API-key shape holds one of these. */
+export const API_KEY_PREFILTER = /sk-|sk_|rk_|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|xox|glpat-|hf_|eyJ/;
+
 const DETECTORS: Record<
   PiiEntity,
   {
     description: string;
     pattern: RegExp;
     accept?: (candidate: string, text: string, start: number) => boolean;
+    prefilter?: string | RegExp;
   }
 > = {
   EMAIL_ADDRESS: {
     description: "an email address",
     pattern: EMAIL,
+    prefilter: "@",
     accept: (candidate) => !FILE_TLDS.has(candidate.slice(candidate.lastIndexOf(".") + 1).toLowerCase()),
   },
   PHONE_NUMBER: {
     description: "a phone number",
     pattern: PHONE,
+    prefilter: /\d[ .-]?\d/,
     accept: (candidate) => {
       const digits = candidate.replace(/\D/g, "");
       const international = candidate.startsWith("+");
@@ -106,6 +112,7 @@ const DETECTORS: Record<
   IP_ADDRESS: {
     description: "an IP address",
     pattern: new RegExp(`${IPV4.source}|${IPV6.source}`, "g"),
+    prefilter: /\d\.\d{1,3}\.|:[0-9A-Fa-f]{0,4}:/,
     accept: (candidate, text, start) => {
       if (candidate.includes(":")) {
         if (!isIPv6(candidate) || !/[0-9A-Fa-f]/.test(candidate)) return false;
@@ -115,7 +122,7 @@ const DETECTORS: Record<
       return !VERSION_CONTEXT.test(text.slice(Math.max(0, start - 16), start));
     },
   },
-  API_KEY: { description: "an API key", pattern: API_KEY },
+  API_KEY: { description: "an API key", pattern: API_KEY, prefilter: API_KEY_PREFILTER },
 };
 
 /** The rules of a `pii` guardrail: the configured entities (default: all), each with its action. */
@@ -129,6 +136,7 @@ export function piiRules(config: GuardrailConfig): TextRule[] {
       { guardrail: config.name, label: entity, description: detector.description, action },
       new RegExp(detector.pattern.source, "g"),
       detector.accept,
+      detector.prefilter,
     );
   });
 }

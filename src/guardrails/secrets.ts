@@ -1,6 +1,6 @@
 import type { GuardrailConfig } from "../config/guardrail-config.js";
-import { holdsSecret } from "../shared/secret-scrubber.js";
-import { API_KEY } from "./pii.js";
+import { holdsSecret, registeredSecretCount } from "../shared/secret-scrubber.js";
+import { API_KEY, API_KEY_PREFILTER } from "./pii.js";
 import { regexRule, type TextMatch, type TextRule } from "./text-rules.js";
 
 /**
@@ -20,18 +20,44 @@ const ASSIGNMENT =
 export function secretRules(config: GuardrailConfig): TextRule[] {
   const base = { guardrail: config.name, label: "SECRET", action: config.action };
   const rules = [
-    regexRule({ ...base, description: "an API key" }, new RegExp(API_KEY.source, "g")),
-    regexRule({ ...base, description: "a private key" }, new RegExp(PEM.source, "g")),
-    regexRule({ ...base, description: "an AWS secret key" }, new RegExp(AWS_SECRET.source, "gi")),
-    regexRule({ ...base, description: "a password in a URL" }, new RegExp(URL_PASSWORD.source, "gi")),
-    regexRule({ ...base, description: "a credential" }, new RegExp(ASSIGNMENT.source, "gi")),
+    regexRule(
+      { ...base, description: "an API key" },
+      new RegExp(API_KEY.source, "g"),
+      undefined,
+      API_KEY_PREFILTER,
+    ),
+    regexRule(
+      { ...base, description: "a private key" },
+      new RegExp(PEM.source, "g"),
+      undefined,
+      "PRIVATE KEY",
+    ),
+    regexRule(
+      { ...base, description: "an AWS secret key" },
+      new RegExp(AWS_SECRET.source, "gi"),
+      undefined,
+      /aws_?secret/i,
+    ),
+    regexRule(
+      { ...base, description: "a password in a URL" },
+      new RegExp(URL_PASSWORD.source, "gi"),
+      undefined,
+      "://",
+    ),
+    regexRule(
+      { ...base, description: "a credential" },
+      new RegExp(ASSIGNMENT.source, "gi"),
+      undefined,
+      /password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token/i,
+    ),
   ];
-  // The gateway's own secrets: the scrubber knows them; a text that holds one is matched whole.
+  // The gateway's own secrets: the scrubber knows them (and credential shapes beyond ours); a text that holds one
+  // is matched whole.
   const registered: TextRule = {
     ...base,
     description: "a credential of this gateway",
     find(text: string, out: TextMatch[]) {
-      if (out.some((match) => match.rule.guardrail === config.name)) return;
+      if (registeredSecretCount() === 0 || out.some((match) => match.rule.guardrail === config.name)) return;
       if (holdsSecret(text)) out.push({ start: 0, end: text.length, rule: registered });
     },
   };

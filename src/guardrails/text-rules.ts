@@ -64,6 +64,10 @@ export function maskText(rules: readonly TextRule[], text: string, where: string
   return applyMatches(text, scanText(rules, text), where);
 }
 
+/** Around a one-character anchor, how far before it a match may start, and how much text is searched. */
+const ANCHOR_REACH = 80;
+const ANCHOR_WINDOW = 400;
+
 /**
  * A rule from a global regular expression with an optional validator (Luhn, mod-97, an address parser) that
  * can refuse a candidate by its text and surroundings.
@@ -72,11 +76,37 @@ export function regexRule(
   base: Omit<TextRule, "find">,
   pattern: RegExp,
   accept?: (candidate: string, text: string, start: number) => boolean,
+  /** A cheap test that must pass for the pattern to be run at all (a character or keyword every match holds). */
+  prefilter?: string | RegExp,
 ): TextRule {
   if (!pattern.global) throw new Error("regexRule needs a global pattern");
   const rule: TextRule = {
     ...base,
     find(text, out) {
+      if (
+        prefilter !== undefined &&
+        !(typeof prefilter === "string" ? text.includes(prefilter) : prefilter.test(text))
+      )
+        return;
+      const anchor = typeof prefilter === "string" && prefilter.length === 1 ? prefilter : undefined;
+      if (anchor !== undefined && text.length > ANCHOR_WINDOW) {
+        // A one-character anchor (`@`): run the pattern only around each occurrence, not at every position.
+        let searchedTo = 0;
+        for (let at = text.indexOf(anchor); at !== -1; at = text.indexOf(anchor, at + 1)) {
+          const from = Math.max(searchedTo, at - ANCHOR_REACH);
+          const slice = text.slice(from, Math.min(text.length, at + ANCHOR_WINDOW));
+          for (const match of slice.matchAll(pattern)) {
+            const start = from + match.index;
+            const candidate = match[0];
+            if (candidate.length === 0 || start + candidate.length <= at - ANCHOR_REACH) continue;
+            if (accept !== undefined && !accept(candidate, text, start)) continue;
+            out.push({ start, end: start + candidate.length, rule });
+            searchedTo = Math.max(searchedTo, start + candidate.length);
+          }
+          searchedTo = Math.max(searchedTo, from);
+        }
+        return;
+      }
       for (const match of text.matchAll(pattern)) {
         const start = match.index;
         const candidate = match[0];

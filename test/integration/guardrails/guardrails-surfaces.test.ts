@@ -255,6 +255,27 @@ describe("guardrails over REST and RPC", () => {
     assert.equal(answer.choices[0]?.content, "to <EMAIL_ADDRESS>");
   });
 
+  it("a team admin cannot lift the guardrails an admin set on a key of its team", async () => {
+    const team = await post("/team/new", { team_id: "team-guard" });
+    assert.equal(team.status, 200, await team.clone().text());
+    const teamAdmin = await createKey(gateway.url, { team_id: "team-guard", role: "team_admin" });
+    const member = await createKey(gateway.url, {
+      team_id: "team-guard",
+      metadata: { guardrails: ["pii-mask"] },
+    });
+    const lifted = await post("/key/update", { key: member.keyId, metadata: {} }, teamAdmin.key);
+    assert.equal(lifted.status, 403, await lifted.clone().text());
+    assert.match(await lifted.text(), /guardrails/);
+    const relabelled = await post(
+      "/key/update",
+      { key: member.keyId, metadata: { guardrails: ["pii-mask"], owner: "ops" } },
+      teamAdmin.key,
+    );
+    assert.equal(relabelled.status, 200, await relabelled.clone().text());
+    const byAdmin = await post("/key/update", { key: member.keyId, metadata: {} });
+    assert.equal(byAdmin.status, 200);
+  });
+
   it("malformed metadata.guardrails is refused at key creation", async () => {
     const bad = await post("/key/generate", { metadata: { guardrails: "pii-mask" } });
     assert.equal(bad.status, 400);

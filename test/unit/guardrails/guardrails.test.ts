@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   buildGuardrails,
@@ -67,6 +69,15 @@ describe("PII corpus (test/fixtures/guardrails/pii-corpus.json)", () => {
   it("masks a sample without leaving any of the value", () => {
     const masked = maskText(rules, "mail jane.doe@example.com, card 4111 1111 1111 1111", "prompt");
     assert.equal(masked, "mail <EMAIL_ADDRESS>, card <CREDIT_CARD>");
+  });
+  it("finds every email in a long text (the anchored scan around each @)", () => {
+    const filler = "lorem ipsum dolor sit amet ".repeat(30);
+    const emails = ["a@example.com", "b.c+d@mail.example.org", "x@y.io"];
+    const text = `${emails[0]} ${filler} ${emails[1]}, ${emails[2]} @ not-an-email@ ${filler}icon@2x.png`;
+    const masked = maskText(rules, text, "prompt");
+    for (const email of emails) assert.ok(!masked.includes(email), email);
+    assert.equal(masked.match(/<EMAIL_ADDRESS>/g)?.length, 3);
+    assert.ok(masked.endsWith("icon@2x.png"));
   });
   it("Luhn and mod-97 checks", () => {
     assert.equal(luhnValid("4111111111111111"), true);
@@ -345,5 +356,67 @@ describe("HTTP guardrail", () => {
     assert.equal(last.body.guardrail, "remote");
     assert.equal(last.body.mode, "pre_call");
     assert.deepEqual(last.body.messages, [{ role: "user", content: "hello there" }]);
+  });
+});
+
+describe("custom module guardrail", () => {
+  const dir = mkdtempSync(join(tmpdir(), "switchboard-guardrail-"));
+  writeFileSync(
+    join(dir, "policy.mjs"),
+    `export function preCall(input) {
+      const last = input.messages.at(-1)?.content ?? "";
+      if (last.includes("internal-only")) return { action: "block", reason: "internal content" };
+      if (last.includes("codename")) return { action: "mask", messages: input.messages.map((m) => m.content.replaceAll("codename", "[x]")) };
+      if (last.includes("explode")) throw new Error("boom");
+      if (last.includes("hang")) return new Promise(() => {});
+      return { action: "allow" };
+    }`,
+  );
+  writeFileSync(join(dir, "empty.mjs"), "export const nothing = 1;\n");
+
+  async function check(text: string) {
+    const problems: string[] = [];
+    const built = buildGuardrails(
+      [
+        {
+          guardrail_name: "policy",
+          litellm_params: { guardrail: "custom", module: "policy.mjs", timeout: 0.2, default_on: true },
+        },
+      ] as unknown as RawGuardrailEntry[],
+      dir,
+      problems,
+    );
+    assert.deepEqual(problems, []);
+    const engine = await createGuardrails(built);
+    const prompt = request(text);
+    await engine.plan(prompt, context())?.preCall(prompt, new AbortController().signal);
+    return prompt.messages[0]?.content;
+  }
+
+  it("allows, masks and blocks as the module decides", async () => {
+    assert.equal(await check("hello"), "hello");
+    assert.equal(await check("the codename is out"), "the [x] is out");
+    await assert.rejects(check("internal-only notes"), /Blocked by guardrail 'policy': internal content/);
+  });
+  it("a module that throws or hangs fails closed", async () => {
+    await assert.rejects(
+      check("explode"),
+      (error: unknown) => error instanceof GuardrailError && error.kind === "unavailable",
+    );
+    await assert.rejects(
+      check("hang"),
+      (error: unknown) => error instanceof GuardrailError && /did not answer/.test(error.message),
+    );
+  });
+  it("a module with neither hook stops the start", async () => {
+    const problems: string[] = [];
+    const built = buildGuardrails(
+      [
+        { guardrail_name: "empty", litellm_params: { guardrail: "custom", module: "empty.mjs" } },
+      ] as unknown as RawGuardrailEntry[],
+      dir,
+      problems,
+    );
+    await assert.rejects(createGuardrails(built), /neither preCall nor postCall/);
   });
 });
