@@ -20,7 +20,7 @@ import {
   type LiteLlmTreatment,
   litellmWarnings,
 } from "../keys/litellm-fields.js";
-import { readJsonBody, sendJson } from "./http-io.js";
+import { queryParams, readJsonBody, sendJson } from "./http-io.js";
 import type { RestContext, RestRoute } from "./rest-shim.js";
 
 /**
@@ -197,9 +197,7 @@ function principalOf(context: RestContext): Principal {
 }
 
 function query(context: RestContext): URLSearchParams {
-  const url = context.request.url ?? "/";
-  const index = url.indexOf("?");
-  return new URLSearchParams(index === -1 ? "" : url.slice(index + 1));
+  return queryParams(context.request);
 }
 
 /** A LiteLLM boolean query parameter (`true`/`false`, any case, or 1/0); absent is false. */

@@ -2,7 +2,7 @@ import { restAccessFor } from "../auth/access-matrix.js";
 import { invalidRequest } from "../core/errors/gateway-error.js";
 import type { Deployment } from "../core/types/deployment.js";
 import { scrubSecrets } from "../shared/secret-scrubber.js";
-import { sendJson } from "./http-io.js";
+import { queryParams, sendJson } from "./http-io.js";
 import type { RestContext, RestRoute } from "./rest-shim.js";
 
 /**
@@ -59,9 +59,7 @@ export function modelInfoOf(deployment: Deployment): Record<string, unknown> {
 }
 
 function query(context: RestContext): URLSearchParams {
-  const url = context.request.url ?? "/";
-  const index = url.indexOf("?");
-  return new URLSearchParams(index === -1 ? "" : url.slice(index + 1));
+  return queryParams(context.request);
 }
 
 const ID = /^[A-Za-z0-9._:/#*@-]{1,256}$/;

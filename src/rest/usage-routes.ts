@@ -5,7 +5,7 @@ import { KEY_PREFIX } from "../keys/key-secret.js";
 import type { UsageReader } from "../usage/usage-reader.js";
 import type { UsageRecord } from "../usage/usage-record.js";
 import type { UsageFilter, UsageGroupBy } from "../usage/usage-store.js";
-import { sendJson } from "./http-io.js";
+import { queryParams, sendJson } from "./http-io.js";
 import type { RestContext, RestRoute } from "./rest-shim.js";
 
 /**
@@ -19,9 +19,7 @@ function principalOf(context: RestContext): Principal {
 }
 
 function params(context: RestContext): URLSearchParams {
-  const url = context.request.url ?? "/";
-  const index = url.indexOf("?");
-  return new URLSearchParams(index === -1 ? "" : url.slice(index + 1));
+  return queryParams(context.request);
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -3,7 +3,7 @@ import { GatewayError, invalidRequest, toGatewayError } from "../../core/errors/
 import type { Principal } from "../../core/types/principal.js";
 import type { ResponseStore } from "../../responses/response-store.js";
 import { callerGone, openEventStream, write } from "../chat-completions.js";
-import { header, readJsonBody, sendJson } from "../http-io.js";
+import { header, queryParams, readJsonBody, sendJson } from "../http-io.js";
 import { meteringHeaders } from "../metering-headers.js";
 import type { RestContext } from "../rest-shim.js";
 import { routingHeaders } from "../routing-headers.js";
@@ -197,9 +197,7 @@ function idAndAction(rest: string): { id: string; action: "" | "input_items" } {
 }
 
 function queryOf(context: RestContext): URLSearchParams {
-  const url = context.request.url ?? "";
-  const index = url.indexOf("?");
-  return new URLSearchParams(index === -1 ? "" : url.slice(index + 1));
+  return queryParams(context.request);
 }
 
 /** GET /v1/responses/{id} and GET /v1/responses/{id}/input_items, for the key that created the response. */
